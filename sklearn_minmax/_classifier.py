@@ -1,0 +1,560 @@
+"""MinMaxClassifier: the scikit-learn layer."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import minimize_scalar
+from scipy.special import expit, log_softmax, softmax
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from . import _scoring
+from ._utils import merge_duplicates, weighted_quantile
+
+METRICS = ("cosine", "euclidean", "manhattan", "kl")
+DEFAULT_MAX_NORM = {"cosine": 1.0, "euclidean": 1.0, "manhattan": 1.0, "kl": 8.0}
+
+# Rows whose scores against every class are used to estimate the decision rule.
+_MAX_SCORE_ENTRIES = 2**24
+# Confidence at the typical own-tag score (and 1 - it at the non-member score).
+_PROBA_AT_TYPICAL = 0.95
+# Shrinkage of per-class statistics toward the global ones (pseudo-count).
+_SHRINK = 5.0
+
+
+def _random_state(random_state):
+    """A RandomState for ``fit`` that never draws from numpy's global state."""
+    if random_state is None:
+        return np.random.RandomState(np.random.SeedSequence().generate_state(1))
+    if isinstance(random_state, np.random.RandomState):
+        return random_state
+    return np.random.RandomState(random_state)
+
+
+class MinMaxClassifier(
+    ClassNamePrefixFeaturesOutMixin, ClassifierMixin, TransformerMixin, BaseEstimator
+):
+    """Classifier trained with the min-max loss, for partially tagged data.
+
+    A feature encoder ``f`` (a multi-layer perceptron) maps each sample to an
+    embedding of ``n_components`` dimensions, and a table holds one learned
+    embedding per class. Training pulls each sample's embedding toward the
+    embedding of every class it is tagged with, and pushes every pair of class
+    embeddings toward a fixed target separation (orthogonal class vectors for
+    the cosine metric). No missing tag is ever treated as a negative, so a
+    sample that shares the features of several classes ends up close to all
+    of them, and :meth:`predict_multilabel` returns every class it belongs to
+    even when each training sample was tagged with only one.
+
+    Parameters
+    ----------
+    n_components : int, default=None
+        Dimension of the embeddings. None uses ``n_classes`` clipped to
+        ``[32, 256]``, so that the class vectors can be orthogonal.
+
+    hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
+        Hidden layers of the feature encoder, as in ``MLPClassifier``.
+
+    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+        Activation of the hidden layers.
+
+    metric : {"cosine", "euclidean", "manhattan", "kl"}, default="cosine"
+        Distance ``D`` between a sample and a class embedding. See Notes.
+
+    n_negatives : int, default=None
+        None pushes apart all pairs of classes at every step (exact; memory
+        O(n_classes^2)). An integer instead pushes each example's class away
+        from ``n_negatives`` classes sampled uniformly, for large label sets.
+
+    max_norm : float, default=None
+        Bound on the norm of the class embeddings (L2 for "euclidean" and
+        "kl", L1 for "manhattan"; unused by "cosine"). None means 1.0, and 8.0
+        for "kl".
+
+    push_weight : float, default=1.0
+        Weight of the push term relative to the pull term.
+
+    threshold : float, default=None
+        Score above which :meth:`predict_multilabel` assigns a class. None
+        derives one threshold per class from the training data (see Notes).
+
+    alpha : float, default=1e-4
+        Strength of the L2 penalty on the encoder's weights.
+
+    batch_size : int or "auto", default="auto"
+        Minibatch size; "auto" means ``min(200, n_samples)``.
+
+    learning_rate : float, default=1e-3
+        Step size of the Adam optimizer.
+
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Parameters of Adam.
+
+    max_iter : int, default=200
+        Maximum number of epochs.
+
+    tol : float, default=1e-4
+        Training stops when the loss has not improved by at least ``tol`` for
+        ``n_iter_no_change`` consecutive epochs.
+
+    n_iter_no_change : int, default=10
+        See ``tol``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling and negative sampling. No global random
+        state (numpy, Python, TensorFlow, Keras) is used or changed.
+
+    verbose : int, default=0
+        Print the loss and time of each epoch to stderr.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (for a 2-D indicator ``y``, the column indices).
+
+    class_embeddings_ : ndarray of shape (n_classes, n_components)
+        Learned class embeddings.
+
+    coefs_ : list of ndarray
+        Weight matrices of the feature encoder.
+
+    intercepts_ : list of ndarray
+        Bias vectors of the feature encoder.
+
+    thresholds_ : ndarray of shape (n_classes,)
+        Score threshold of each class used by :meth:`predict_multilabel`.
+
+    loss_curve_ : list of float
+        Training loss of each epoch.
+
+    n_iter_ : int
+        Number of epochs run.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : Softmax (or one-vs-rest) network,
+        which treats every missing tag as a negative.
+
+    Notes
+    -----
+    The loss is ``mean pull + push_weight * push``, where the pull is the
+    distance ``D(f(x), e_c)`` to each tagged class and the push is
+    ``mean_{i != j} (s(e_i, e_j) - target)^2`` over class pairs (see
+    :mod:`sklearn_minmax.losses`). The target separation has a well-spread
+    optimum for any number of classes, and leaves each class close enough to
+    the others that a point between them is near all.
+
+    Scores (``decision_function``; higher means more likely): cosine similarity
+    ``cos(f(x), e_c)``, or minus the distance: ``-|f(x) - e_c|_2``,
+    ``-|f(x) - e_c|_1``, ``-KL(q_c || p_x)`` with ``p = softmax``.
+
+    Default decision rule, per class ``c``, from the training data alone:
+    ``m1_c`` is the median score that samples tagged ``c`` get for ``c``,
+    ``m0_c`` the median score that samples not tagged ``c`` get for ``c``
+    (both shrunk toward the all-class medians for rare classes), and::
+
+        threshold_c = m0_c + 0.5 * (m1_c - m0_c)
+
+    A sample belongs to every class whose score reaches its threshold.
+
+    Probabilities: with 1-D ``y``, ``softmax(beta * scores)`` with ``beta``
+    fitted by maximum likelihood on the training tags (rows sum to 1). With a
+    2-D indicator ``y``, independent
+    ``sigmoid(beta_c * (score - threshold_c))`` with
+    ``beta_c = 2 logit(0.95) / (m1_c - m0_c)``, clipped to ``(0, 1)``: 0.5 at
+    the threshold, 0.95 at the typical own-tag score.
+
+    Identical training rows (same features and tags) are merged and their
+    sample weights summed: an integer weight is exactly equivalent to
+    repeating a row, and the fitted model does not depend on row order.
+
+    Examples
+    --------
+    >>> from sklearn_minmax import MinMaxClassifier
+    >>> from sklearn_minmax.datasets import make_partial_tags
+    >>> X, y, Y, blob = make_partial_tags(random_state=100)
+    >>> clf = MinMaxClassifier(random_state=0).fit(X, y)
+    >>> clf.predict_multilabel(X[:3]).shape
+    (3, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "metric": [StrOptions(set(METRICS))],
+        "n_negatives": [Interval(Integral, 1, None, closed="left"), None],
+        "max_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "push_weight": [Interval(Real, 0, None, closed="left")],
+        "threshold": [Real, None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_components=None,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        metric="cosine",
+        n_negatives=None,
+        max_norm=None,
+        push_weight=1.0,
+        threshold=None,
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate=1e-3,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.metric = metric
+        self.n_negatives = n_negatives
+        self.max_norm = max_norm
+        self.push_weight = push_weight
+        self.threshold = threshold
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+    def _encode_targets(self, y):
+        """Tags as a padded ``(n_samples, k)`` array of class indices."""
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        y_type = type_of_target(y, input_name="y")
+        if y_type == "multilabel-indicator":
+            Y = y.toarray() if sp.issparse(y) else np.asarray(y)
+            self._multilabel = True
+            self._y_dtype = Y.dtype
+            self.classes_ = np.arange(Y.shape[1])
+            counts = (Y != 0).sum(axis=1)
+            tags = np.full((Y.shape[0], max(int(counts.max()), 1)), -1, dtype=np.int32)
+            rows, cols = np.nonzero(Y)
+            slot = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+            tags[rows, slot] = cols
+            return tags
+        if y.ndim != 1:
+            raise ValueError(
+                "y must be 1-D class labels or a 2-D 0/1 indicator matrix; "
+                f"got a target of type {y_type!r}."
+            )
+        self._multilabel = False
+        encoder = LabelEncoder()
+        codes = encoder.fit_transform(y)
+        self.classes_ = encoder.classes_
+        return codes.astype(np.int32)[:, None]
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the dual encoder to samples and their tags.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. Sparse matrices are used without densifying.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class of each sample (for partially tagged data, one of the classes
+            it belongs to), or a 0/1 indicator matrix of its tags.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample's pull term; zero removes the sample.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
+            multi_output=True,
+        )
+        tags = self._encode_targets(y)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        sample_weight[(tags < 0).all(axis=1)] = 0.0  # rows without any tag
+        rows, weight = merge_duplicates(X, tags, sample_weight)
+        n_classes = len(self.classes_)
+        present = np.unique(tags[rows][tags[rows] >= 0])
+        if n_classes < 2 or len(present) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes "
+                f"with positive weight; got {len(present)} class."
+            )
+        X, tags = X[rows], tags[rows]
+        mask = (tags >= 0).astype(np.float32)
+
+        metric = self.metric
+        n_components = self.n_components or int(np.clip(n_classes, 32, 256))
+        max_norm = float(self.max_norm or DEFAULT_MAX_NORM[metric])
+        hidden = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=int)).tolist()
+        if any(h < 1 for h in hidden):
+            raise ValueError(
+                f"hidden_layer_sizes must contain positive integers; got {hidden}."
+            )
+        batch_size = 200 if self.batch_size == "auto" else self.batch_size
+        rng = _random_state(self.random_state)
+
+        from . import _training  # TensorFlow is imported only here
+
+        params = _training.init_params(
+            X.shape[1], hidden, n_components, n_classes, self.activation, metric,
+            max_norm, rng,
+        )
+        try:
+            params, _, curve, converged = _training.train(
+                X, tags, mask, weight, params, None,
+                activation=self.activation, metric=metric, max_norm=max_norm,
+                n_negatives=self.n_negatives, batch_size=batch_size,
+                learning_rate=self.learning_rate, beta_1=self.beta_1,
+                beta_2=self.beta_2, epsilon=self.epsilon, alpha=self.alpha,
+                push_weight=self.push_weight, max_iter=self.max_iter, tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change, rng=rng, verbose=self.verbose,
+            )
+        except _training.NonFiniteLossError as exc:
+            raise FloatingPointError(
+                f"The training loss became NaN or infinite at epoch {exc.args[0]}. "
+                "Lower learning_rate or scale X (for instance with StandardScaler)."
+            ) from None
+
+        params = [p.astype(np.float64) for p in params]
+        self.coefs_, self.intercepts_ = params[:-1:2], params[1:-1:2]
+        self.class_embeddings_ = params[-1]
+        self.loss_curve_ = curve
+        self.n_iter_ = len(curve)
+        self._max_norm = max_norm
+        self._n_features_out = n_components
+        if not converged:
+            warnings.warn(
+                f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+        self._fit_decision_rule(X, tags, mask, weight, rng)
+        return self
+
+    def _fit_decision_rule(self, X, tags, mask, weight, rng):
+        """Per-class thresholds and probability scales from training scores."""
+        n_classes = len(self.classes_)
+        Z = self._embed(X)
+        E = self._class_space()
+        # own-tag scores, for every tagged (sample, class) pair
+        rows, slots = np.nonzero(mask)
+        cls = tags[rows, slots]
+        own = _scoring.paired_similarity(
+            _scoring.sample_space(Z[rows], self.metric), E[cls], self.metric
+        )
+        # scores against every class, on a subsample of rows
+        n_sub = min(len(Z), max(200, _MAX_SCORE_ENTRIES // n_classes))
+        sub = np.sort(rng.choice(len(Z), n_sub, replace=False))
+        S = _scoring.scores(Z[sub], E, self.metric).astype(np.float64)
+        tagged = np.zeros((n_sub, n_classes), dtype=bool)
+        r, s = np.nonzero(mask[sub])
+        tagged[r, tags[sub][r, s]] = True
+
+        w_own = weight[rows]
+        m1_all = weighted_quantile(own, w_own, 0.5)
+        w_sub = np.broadcast_to(weight[sub][:, None], S.shape)
+        m0_all = weighted_quantile(S[~tagged], w_sub[~tagged], 0.5)
+        m1, m0 = np.empty(n_classes), np.empty(n_classes)
+        n1 = np.bincount(cls, minlength=n_classes)
+        for c in range(n_classes):
+            k1 = n1[c]
+            m1[c] = m1_all if k1 == 0 else weighted_quantile(own[cls == c], w_own[cls == c], 0.5)
+            m1[c] = (k1 * m1[c] + _SHRINK * m1_all) / (k1 + _SHRINK)
+            neg = ~tagged[:, c]
+            k0 = neg.sum()
+            m0[c] = m0_all if k0 == 0 else weighted_quantile(S[neg, c], w_sub[neg, c], 0.5)
+            m0[c] = (k0 * m0[c] + _SHRINK * m0_all) / (k0 + _SHRINK)
+        spread = np.maximum(m1 - m0, 1e-6 * max(abs(m1_all - m0_all), 1e-6))
+        self._rule_thresholds = m0 + 0.5 * spread
+        self._rule_slopes = 2 * np.log(_PROBA_AT_TYPICAL / (1 - _PROBA_AT_TYPICAL)) / spread
+        if not self._multilabel:
+            self._softmax_scale = self._fit_softmax_scale(S, tags[sub, 0], weight[sub],
+                                                          m1_all - m0_all)
+
+    @staticmethod
+    def _fit_softmax_scale(S, y, weight, spread):
+        """Temperature of ``softmax(beta * scores)`` maximising the likelihood."""
+        unit = 1.0 / max(spread, 1e-6)
+
+        def nll(log_beta):
+            logp = log_softmax(np.exp(log_beta) * unit * S, axis=1)
+            return -np.average(logp[np.arange(len(y)), y], weights=weight)
+
+        res = minimize_scalar(nll, bounds=(np.log(0.1), np.log(100.0)), method="bounded")
+        return float(np.exp(res.x) * unit)
+
+    # ------------------------------------------------------------ prediction
+    @property
+    def thresholds_(self):
+        check_is_fitted(self)
+        if self.threshold is not None:
+            return np.full(len(self.classes_), float(self.threshold))
+        return self._rule_thresholds
+
+    def _validate_X(self, X):
+        check_is_fitted(self)
+        return validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
+            reset=False,
+        )
+
+    def _embed(self, X):
+        return _scoring.encode(self.coefs_, self.intercepts_, X, self.activation)
+
+    def _class_space(self):
+        return _scoring.class_space(self.class_embeddings_, self.metric, self._max_norm)
+
+    def _scores(self, X):
+        return _scoring.scores(self._embed(self._validate_X(X)), self._class_space(),
+                               self.metric)
+
+    def transform(self, X):
+        """Embed samples with the feature encoder.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components)
+            ``f(X)``, in the dtype of ``X``.
+        """
+        X = self._validate_X(X)
+        return self._embed(X).astype(X.dtype, copy=False)
+
+    def decision_function(self, X):
+        """Similarity of each sample to each class; higher means more likely.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
+            With two classes and 1-D ``y``, the score of ``classes_[1]`` minus
+            that of ``classes_[0]`` (positive means ``classes_[1]``), as in
+            scikit-learn's binary classifiers.
+        """
+        S = self._scores(X)
+        if not self._multilabel and S.shape[1] == 2:
+            return S[:, 1] - S[:, 0]
+        return S
+
+    def predict_multilabel(self, X):
+        """Every class each sample belongs to.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_classes)
+            0/1 indicator: 1 where the score reaches ``thresholds_``.
+        """
+        Y = (self._scores(X) >= self.thresholds_).astype(int)
+        return Y.astype(self._y_dtype) if self._multilabel else Y
+
+    def predict(self, X):
+        """Predict the best class (1-D ``y``) or the label set (2-D ``y``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        if self._multilabel:
+            return self.predict_multilabel(X)
+        return self.classes_[np.argmax(self._scores(X), axis=1)]
+
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            With 1-D ``y``, a distribution over classes (rows sum to 1). With a
+            2-D indicator ``y``, independent per-label probabilities in (0, 1).
+        """
+        S = self._scores(X).astype(np.float64)
+        if not self._multilabel:
+            return softmax(self._softmax_scale * S, axis=1)
+        eps = np.finfo(np.float64).eps
+        P = expit(self._rule_slopes * (S - self.thresholds_))
+        return np.clip(P, eps, 1 - eps)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`."""
+        return np.log(self.predict_proba(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,0 +1,90 @@
+"""Prediction from the fitted arrays, in numpy (no TensorFlow).
+
+Mirrors :mod:`sklearn_minmax.losses`: the same encoder, the same mapping of
+embeddings per metric, the same scores (higher = more likely).
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from scipy.special import expit, log_softmax
+
+_CHUNK = 2**22  # scores computed this many values at a time
+
+
+def _activation(name, h):
+    if name == "relu":
+        return np.maximum(h, 0, out=h)
+    if name == "tanh":
+        return np.tanh(h, out=h)
+    if name == "logistic":
+        return expit(h, out=h)
+    return h
+
+
+def encode(coefs, intercepts, X, activation):
+    """Forward pass of the fitted feature encoder, float32."""
+    h = X @ coefs[0]
+    h = np.asarray(h, dtype=np.float32)
+    h += intercepts[0]
+    for W, b in zip(coefs[1:], intercepts[1:]):
+        h = _activation(activation, h) @ W
+        h += b
+    return h
+
+
+def sample_space(z, metric):
+    if metric == "cosine":
+        return z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
+    if metric == "kl":
+        return log_softmax(z, axis=1)
+    return z
+
+
+def class_space(e, metric, max_norm):
+    """Same mapping as ``losses.class_space``, in numpy."""
+    if metric == "cosine":
+        return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
+    order = 1 if metric == "manhattan" else 2
+    norm = np.linalg.norm(e, ord=order, axis=1, keepdims=True)
+    e = e * np.minimum(1.0, max_norm / np.maximum(norm, 1e-12)).astype(e.dtype)
+    if metric == "kl":
+        return log_softmax(e, axis=1)
+    return e
+
+
+def similarity(z, e, metric):
+    """Scores of mapped sample embeddings ``z`` against mapped classes ``e``."""
+    if metric == "cosine":
+        return z @ e.T
+    if metric == "euclidean":
+        sq = (z * z).sum(1)[:, None] + (e * e).sum(1)[None, :] - 2.0 * (z @ e.T)
+        return -np.sqrt(np.maximum(sq, 0.0))
+    if metric == "manhattan":
+        return -np.abs(z[:, None, :] - e[None, :, :]).sum(-1)
+    # -KL(q_e || p_z) = q_e . log p_z - q_e . log q_e
+    q = np.exp(e)
+    return z @ q.T - (q * e).sum(1)[None, :]
+
+
+def scores(Z, E, metric):
+    """Scores of raw embeddings ``Z`` against mapped classes ``E``, in chunks."""
+    n_classes, dim = E.shape
+    per_row = n_classes * (dim if metric == "manhattan" else 1)
+    step = max(1, _CHUNK // per_row)
+    out = np.empty((Z.shape[0], n_classes), dtype=np.float32)
+    for start in range(0, Z.shape[0], step):
+        z = sample_space(Z[start:start + step], metric)
+        out[start:start + step] = similarity(z, E, metric)
+    return out
+
+
+def paired_similarity(z, e, metric):
+    """Scores of row ``i`` of mapped ``z`` against row ``i`` of mapped ``e``."""
+    if metric == "cosine":
+        return (z * e).sum(1)
+    if metric == "euclidean":
+        return -np.sqrt(((z - e) ** 2).sum(1))
+    if metric == "manhattan":
+        return -np.abs(z - e).sum(1)
+    return (np.exp(e) * (z - e)).sum(1)

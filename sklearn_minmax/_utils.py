@@ -1,0 +1,72 @@
+"""Small numpy helpers of the estimator."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+import scipy.sparse as sp
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(a):
+    """Odd 64-bit multipliers for hashing, from a fixed local generator."""
+    return np.random.RandomState(0).randint(1, 2**62, size=a, dtype=np.uint64) | 1
+
+
+def row_hashes(X, tags):
+    """Two exact 64-bit hashes of each row of ``(X, tags)``.
+
+    Built from the bit patterns of the values (``-0.0`` counted as ``0.0``),
+    so that equal rows hash equal whatever their position and storage (dense,
+    CSR, CSC, explicit zeros), by integer arithmetic modulo 2**64.
+    """
+    n, n_features = X.shape
+    mult = _mix((n_features + 1) * 2).reshape(n_features + 1, 2)
+    with np.errstate(over="ignore"):
+        if sp.issparse(X):
+            X = sp.csr_matrix(X, dtype=np.float32, copy=True)
+            X.sum_duplicates()
+            X.eliminate_zeros()
+            bits = (X.data + np.float32(0)).view(np.uint32).astype(np.uint64) + _GOLDEN
+            contrib = bits[:, None] * mult[X.indices]
+            cum = np.vstack([np.zeros((1, 2), np.uint64), np.cumsum(contrib, axis=0)])
+            h = cum[X.indptr[1:]] - cum[X.indptr[:-1]]
+        else:
+            h = np.zeros((n, 2), np.uint64)
+            step = max(1, 2**20 // max(n_features, 1))
+            for s in range(0, n, step):
+                block = np.asarray(X[s:s + step], dtype=np.float32) + np.float32(0)
+                bits = block.view(np.uint32).astype(np.uint64)
+                bits = np.where(bits == 0, np.uint64(0), bits + _GOLDEN)
+                h[s:s + step, 0] = bits @ mult[:-1, 0]
+                h[s:s + step, 1] = bits @ mult[:-1, 1]
+        tag_mult = _mix(tags.shape[1] + 1)
+        h[:, 0] += (tags + 2).astype(np.uint64) @ tag_mult[:-1]
+    return h
+
+
+def merge_duplicates(X, tags, weight):
+    """Canonical training rows: merge identical ``(x, tags)``, sum their weights.
+
+    Returns the indices of one representative per distinct row, sorted by hash
+    (so that training does not depend on the order of the rows), and the
+    summed weights; rows whose weights sum to zero are dropped. This makes an
+    integer ``sample_weight`` exactly equivalent to repeating rows.
+    """
+    h = row_hashes(X, tags)
+    order = np.lexsort((h[:, 1], h[:, 0]))
+    h = h[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = np.any(h[1:] != h[:-1], axis=1)
+    group = np.cumsum(new) - 1
+    summed = np.bincount(group, weights=weight[order])
+    first = order[new]
+    keep = summed > 0
+    return first[keep], summed[keep]
+
+
+def weighted_quantile(values, weights, q):
+    """Quantile ``q`` of ``values`` under non-negative ``weights``."""
+    order = np.argsort(values, kind="stable")
+    values, cum = values[order], np.cumsum(weights[order])
+    return values[min(np.searchsorted(cum, q * cum[-1]), len(values) - 1)]

@@ -1,0 +1,354 @@
+"""The min-max loss as plain TensorFlow, usable without scikit-learn.
+
+The loss has two parts.
+
+*Pull*: ``D(f(x), e_c)`` for every class ``c`` a sample is tagged with.
+
+*Push*: a per-pair penalty that drives every pair of class embeddings to a
+fixed target separation, ``mean_{i != j} (s(e_i, e_j) - target)^2``. Unlike
+the original "maximise the sum of pairwise distances", whose optimum for
+three or more classes includes two antipodal groups of classes, a per-pair
+target has a well-spread optimum for any number of classes: orthogonal class
+vectors while ``n_classes <= n_components`` (a tight frame beyond that). The
+target is never "as far as possible": for two classes it leaves room for a
+point that is close to both, which is what multi-membership needs.
+
+Per metric (``R`` is ``max_norm``):
+
+============  ===========================  ============================  =====================
+metric        sample / class embedding     pull ``D(z, e)``              push: pair penalty
+============  ===========================  ============================  =====================
+cosine        ``z/|z|``, ``e/|e|``         ``1 - cos(z, e)``             ``cos(e_i, e_j)^2``
+euclidean     ``z``, ``e`` with |e|_2 <= R ``|z - e|_2^2 / R^2``         ``(|e_i-e_j|^2/R^2 - 2)^2``
+manhattan     ``z``, ``e`` with |e|_1 <= R ``|z - e|_1 / R``             ``(|e_i-e_j|_1/R - 2)^2``
+kl            ``softmax(z)``, ``softmax(e)``  ``KL(q_e || p_z)``          ``(JS(q_i, q_j)/log 2 - 1)^2``
+                with |e|_2 <= R
+============  ===========================  ============================  =====================
+
+``KL(q_e || p_z)`` is taken in this direction because, summed over the
+classes a sample is tagged with, it is minimised by the *mixture* of those
+classes' distributions: a sample of two classes sits on their mixture, close
+to both.
+
+Example with a plain Keras model::
+
+    import keras
+    from sklearn_minmax.losses import MinMaxLoss
+
+    encoder = keras.Sequential([keras.layers.Dense(32, activation="relu"),
+                                keras.layers.Dense(16)])
+    table = keras.layers.Embedding(n_classes, 16)
+    table.build((None,))
+    encoder.compile("adam", loss=MinMaxLoss(table.embeddings))
+    encoder.fit(X, y_tags)          # y_tags: integer class of each sample
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+
+import keras
+import tensorflow as tf
+
+__all__ = [
+    "METRICS",
+    "MinMaxLoss",
+    "class_space",
+    "minmax_loss",
+    "pair_penalty",
+    "pull_distance",
+    "push_loss",
+    "sample_space",
+    "sampled_push_loss",
+    "similarity",
+]
+
+METRICS = ("cosine", "euclidean", "manhattan", "kl")
+DEFAULT_MAX_NORM = {"cosine": 1.0, "euclidean": 1.0, "manhattan": 1.0, "kl": 8.0}
+_EPS = 1e-12
+_LOG2 = math.log(2.0)
+
+
+def _check_metric(metric):
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}; got {metric!r}.")
+
+
+def _safe_norm(x, ord=2):
+    """Norm along the last axis whose gradient is finite at zero."""
+    if ord == 1:
+        return tf.reduce_sum(tf.abs(x), axis=-1, keepdims=True)
+    return tf.sqrt(tf.reduce_sum(tf.square(x), axis=-1, keepdims=True) + _EPS)
+
+
+def _clip_norm(x, max_norm, ord=2):
+    """Scale rows of ``x`` into the ball of radius ``max_norm``."""
+    norm = _safe_norm(x, ord)
+    return x * tf.minimum(1.0, max_norm / tf.maximum(norm, _EPS))
+
+
+def sample_space(z, metric):
+    """Map raw sample embeddings to the space the metric compares in.
+
+    Cosine: unit vectors. KL: log-probabilities. Euclidean, manhattan: as is.
+    """
+    _check_metric(metric)
+    if metric == "cosine":
+        return z / _safe_norm(z)
+    if metric == "kl":
+        return tf.nn.log_softmax(z, axis=-1)
+    return z
+
+
+def class_space(e, metric, max_norm=None):
+    """Map raw class embeddings to the space the metric compares in.
+
+    Cosine: unit vectors. Euclidean, manhattan: clipped to norm ``max_norm``
+    (L2, L1). KL: log-probabilities of logits clipped to L2 norm ``max_norm``.
+    """
+    _check_metric(metric)
+    if max_norm is None:
+        max_norm = DEFAULT_MAX_NORM[metric]
+    if metric == "cosine":
+        return e / _safe_norm(e)
+    if metric == "manhattan":
+        return _clip_norm(e, max_norm, ord=1)
+    e = _clip_norm(e, max_norm)
+    if metric == "kl":
+        return tf.nn.log_softmax(e, axis=-1)
+    return e
+
+
+def pull_distance(z, e, metric, max_norm=None):
+    """Pull distance ``D(z, e)`` between mapped embeddings, over the last axis.
+
+    ``z`` and ``e`` come from :func:`sample_space` and :func:`class_space` and
+    broadcast against each other. Zero when ``z == e``, with a finite gradient.
+    """
+    _check_metric(metric)
+    if max_norm is None:
+        max_norm = DEFAULT_MAX_NORM[metric]
+    if metric == "cosine":
+        return 1.0 - tf.reduce_sum(z * e, axis=-1)
+    if metric == "euclidean":
+        return tf.reduce_sum(tf.square(z - e), axis=-1) / max_norm**2
+    if metric == "manhattan":
+        return tf.reduce_sum(tf.abs(z - e), axis=-1) / max_norm
+    # KL(q_e || p_z), both given as log-probabilities
+    return tf.reduce_sum(tf.exp(e) * (e - z), axis=-1)
+
+
+def similarity(z, e, metric):
+    """Score of mapped embeddings: higher means more likely, for every metric.
+
+    Cosine similarity, or minus the distance: ``-|z - e|_2``, ``-|z - e|_1``,
+    ``-KL(q_e || p_z)``.
+    """
+    _check_metric(metric)
+    if metric == "cosine":
+        return tf.reduce_sum(z * e, axis=-1)
+    if metric == "euclidean":
+        return -tf.sqrt(tf.reduce_sum(tf.square(z - e), axis=-1))
+    if metric == "manhattan":
+        return -tf.reduce_sum(tf.abs(z - e), axis=-1)
+    return -pull_distance(z, e, metric)
+
+
+def pair_penalty(a, b, metric, max_norm=None):
+    """Push penalty for pairs of mapped class embeddings (last axis).
+
+    Zero exactly at the target separation: orthogonal unit vectors (cosine),
+    vectors at distance ``sqrt(2) R`` (euclidean), ``2 R`` (manhattan), or
+    distributions with disjoint support (kl, Jensen-Shannon = log 2).
+    """
+    _check_metric(metric)
+    if max_norm is None:
+        max_norm = DEFAULT_MAX_NORM[metric]
+    if metric == "cosine":
+        return tf.square(tf.reduce_sum(a * b, axis=-1))
+    if metric == "euclidean":
+        sq = tf.reduce_sum(tf.square(a - b), axis=-1) / max_norm**2
+        return tf.square(sq - 2.0)
+    if metric == "manhattan":
+        d = tf.reduce_sum(tf.abs(a - b), axis=-1) / max_norm
+        return tf.square(d - 2.0)
+    pa, pb = tf.exp(a), tf.exp(b)
+    log_m = tf.math.log(0.5 * (pa + pb) + _EPS)
+    js = 0.5 * tf.reduce_sum(pa * (a - log_m) + pb * (b - log_m), axis=-1)
+    return tf.square(js / _LOG2 - 1.0)
+
+
+def push_loss(class_embeddings, metric, max_norm=None):
+    """Mean push penalty over all ordered pairs of distinct classes.
+
+    ``class_embeddings`` are mapped (see :func:`class_space`). Cosine and
+    euclidean use the Gram matrix, O(C^2 + C d) memory; manhattan and kl
+    compare pairs directly, O(C^2 d): use :func:`sampled_push_loss` for many
+    classes.
+    """
+    if max_norm is None:
+        max_norm = DEFAULT_MAX_NORM[metric]
+    e = class_embeddings
+    n = tf.cast(tf.shape(e)[0], e.dtype)
+    if metric in ("cosine", "euclidean"):
+        gram = tf.matmul(e, e, transpose_b=True)
+        if metric == "cosine":
+            pen = tf.square(gram)
+        else:
+            sq = tf.linalg.diag_part(gram)
+            dist = (sq[:, None] + sq[None, :] - 2.0 * gram) / max_norm**2
+            pen = tf.square(dist - 2.0)
+    else:
+        pen = pair_penalty(e[:, None, :], e[None, :, :], metric, max_norm)
+    off_diag = tf.reduce_sum(pen) - tf.reduce_sum(tf.linalg.diag_part(pen))
+    return off_diag / tf.maximum(n * (n - 1.0), 1.0)
+
+
+def sampled_push_loss(class_embeddings, positives, negatives, metric, max_norm=None):
+    """Push penalty between each positive class and its sampled negatives.
+
+    ``positives`` has shape ``(batch,)``, ``negatives`` ``(batch, k)``; returns
+    the per-example mean penalty, shape ``(batch,)``. Cost is O(batch k d),
+    independent of the number of classes.
+    """
+    pos = tf.gather(class_embeddings, positives)[:, None, :]
+    neg = tf.gather(class_embeddings, negatives)
+    return tf.reduce_mean(pair_penalty(pos, neg, metric, max_norm), axis=-1)
+
+
+def sample_negatives(positives, n_classes, k, seed):
+    """``k`` classes per example drawn uniformly among those != its positive."""
+    shape = tf.stack([tf.shape(positives)[0], k])
+    draw = tf.random.stateless_uniform(
+        shape, seed=seed, minval=0, maxval=n_classes - 1, dtype=tf.int32
+    )
+    return draw + tf.cast(draw >= positives[:, None], tf.int32)
+
+
+def minmax_loss(
+    z,
+    tags,
+    class_embeddings,
+    *,
+    metric="cosine",
+    tag_mask=None,
+    sample_weight=None,
+    push_weight=1.0,
+    max_norm=None,
+    n_negatives=None,
+    seed=(0, 0),
+):
+    """Min-max loss of a batch: mean pull plus ``push_weight`` times push.
+
+    Parameters
+    ----------
+    z : tensor of shape (batch, d)
+        Raw sample embeddings ``f(x)``.
+    tags : int tensor of shape (batch,) or (batch, k)
+        Classes each sample is tagged with; with ``(batch, k)``, ``tag_mask``
+        marks the valid entries.
+    class_embeddings : tensor of shape (n_classes, d)
+        Raw class embeddings.
+    metric : {"cosine", "euclidean", "manhattan", "kl"}, default="cosine"
+    tag_mask : float tensor of shape (batch, k), default=None
+    sample_weight : float tensor of shape (batch,), default=None
+    push_weight : float, default=1.0
+    max_norm : float, default=None
+        Norm bound of the class embeddings; None uses the metric's default.
+    n_negatives : int, default=None
+        None: push over all pairs of classes. Else sample this many negative
+        classes per example (its first tag is the positive).
+    seed : int tensor of shape (2,), default=(0, 0)
+        Seed of the negative sampling (stateless).
+
+    Returns
+    -------
+    loss : scalar tensor
+    """
+    _check_metric(metric)
+    tags = tf.convert_to_tensor(tags)
+    if tags.shape.rank == 1:
+        tags = tags[:, None]
+    tags = tf.cast(tags, tf.int32)
+    if tag_mask is None:
+        tag_mask = tf.ones(tf.shape(tags), z.dtype)
+    tag_mask = tf.cast(tag_mask, z.dtype)
+    if sample_weight is None:
+        sample_weight = tf.ones(tf.shape(z)[:1], z.dtype)
+    sample_weight = tf.cast(sample_weight, z.dtype)
+    zs = sample_space(z, metric)
+    es = class_space(class_embeddings, metric, max_norm)
+    tagged = tf.gather(es, tf.maximum(tags, 0))
+    pull = tf.reduce_sum(
+        tag_mask * pull_distance(zs[:, None, :], tagged, metric, max_norm), axis=1
+    )
+    batch = tf.cast(tf.shape(z)[0], z.dtype)
+    pull = tf.reduce_sum(sample_weight * pull) / batch
+    if n_negatives is None:
+        push = push_loss(es, metric, max_norm)
+    else:
+        n_classes = tf.shape(es)[0]
+        negatives = sample_negatives(tags[:, 0], n_classes, n_negatives, seed)
+        per_example = sampled_push_loss(es, tags[:, 0], negatives, metric, max_norm)
+        push = tf.reduce_sum(sample_weight * per_example) / batch
+    return pull + push_weight * push
+
+
+class MinMaxLoss(keras.losses.Loss):
+    """Keras loss: ``y_true`` holds integer tags, ``y_pred`` the embeddings.
+
+    The class table is a variable of the model (for instance an
+    ``Embedding`` layer's ``embeddings``), so that Keras trains it together
+    with the encoder.
+
+    Parameters
+    ----------
+    class_embeddings : keras.Variable of shape (n_classes, d)
+    metric, push_weight, max_norm, n_negatives :
+        As in :func:`minmax_loss`.
+    """
+
+    def __init__(
+        self,
+        class_embeddings,
+        metric="cosine",
+        push_weight=1.0,
+        max_norm=None,
+        n_negatives=None,
+        name="minmax_loss",
+    ):
+        _check_metric(metric)
+        super().__init__(name=name, reduction="sum_over_batch_size")
+        self.class_embeddings = class_embeddings
+        self.metric = metric
+        self.push_weight = push_weight
+        self.max_norm = max_norm
+        self.n_negatives = n_negatives
+        self._seed = keras.random.SeedGenerator(0)
+
+    def call(self, y_true, y_pred):
+        tags = tf.reshape(tf.cast(y_true, tf.int32), [tf.shape(y_pred)[0], -1])
+        seed = tf.cast(
+            keras.random.randint((2,), 0, 2**30, seed=self._seed), tf.int32
+        )
+        loss = minmax_loss(
+            y_pred,
+            tags,
+            tf.convert_to_tensor(self.class_embeddings),
+            metric=self.metric,
+            push_weight=self.push_weight,
+            max_norm=self.max_norm,
+            n_negatives=self.n_negatives,
+            seed=seed,
+        )
+        # one value per example, averaged again by Keras
+        return tf.fill(tf.shape(y_pred)[:1], loss)
+
+    def get_config(self):
+        return {
+            "metric": self.metric,
+            "push_weight": self.push_weight,
+            "max_norm": self.max_norm,
+            "n_negatives": self.n_negatives,
+            "name": self.name,
+        }
