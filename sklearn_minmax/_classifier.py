@@ -50,6 +50,24 @@ def _random_state(random_state):
     return np.random.RandomState(random_state)
 
 
+def _rule_space(scores, metric):
+    """Scores in squared-distance units, where the decision rule is taken.
+
+    ``cos`` is already there (``1 - cos`` is half the squared chordal
+    distance), and so is ``-KL``; the euclidean and manhattan scores
+    ``-d`` become ``-d**2``.
+    """
+    if metric in ("euclidean", "manhattan"):
+        return -np.square(scores)
+    return scores
+
+
+def _from_rule_space(values, metric):
+    if metric in ("euclidean", "manhattan"):
+        return -np.sqrt(np.maximum(-values, 0.0))
+    return values
+
+
 class MinMaxClassifier(
     ClassNamePrefixFeaturesOutMixin, ClassifierMixin, TransformerMixin, BaseEstimator
 ):
@@ -395,13 +413,14 @@ class MinMaxClassifier(
         # own-tag scores, for every tagged (sample, class) pair
         rows, slots = np.nonzero(mask)
         cls = tags[rows, slots]
-        own = _scoring.paired_similarity(
+        own = _rule_space(_scoring.paired_similarity(
             _scoring.sample_space(Z[rows], self.metric), E[cls], self.metric
-        )
+        ), self.metric)
         # scores against every class, on a subsample of rows
         n_sub = min(len(Z), max(200, _MAX_SCORE_ENTRIES // n_classes))
         sub = np.sort(rng.choice(len(Z), n_sub, replace=False))
         S = _scoring.scores(Z[sub], E, self.metric).astype(np.float64)
+        R = _rule_space(S, self.metric)
         tagged = np.zeros((n_sub, n_classes), dtype=bool)
         r, s = np.nonzero(mask[sub])
         tagged[r, tags[sub][r, s]] = True
@@ -409,7 +428,7 @@ class MinMaxClassifier(
         w_own = weight[rows]
         m1_all = weighted_quantile(own, w_own, 0.5)
         w_sub = np.broadcast_to(weight[sub][:, None], S.shape)
-        m0_all = weighted_quantile(S[~tagged], w_sub[~tagged], 0.5)
+        m0_all = weighted_quantile(R[~tagged], w_sub[~tagged], 0.5)
         m1, m0 = np.empty(n_classes), np.empty(n_classes)
         n1 = np.bincount(cls, minlength=n_classes)
         for c in range(n_classes):
@@ -418,10 +437,10 @@ class MinMaxClassifier(
             m1[c] = (k1 * m1[c] + _SHRINK * m1_all) / (k1 + _SHRINK)
             neg = ~tagged[:, c]
             k0 = neg.sum()
-            m0[c] = m0_all if k0 == 0 else weighted_quantile(S[neg, c], w_sub[neg, c], 0.5)
+            m0[c] = m0_all if k0 == 0 else weighted_quantile(R[neg, c], w_sub[neg, c], 0.5)
             m0[c] = (k0 * m0[c] + _SHRINK * m0_all) / (k0 + _SHRINK)
         spread = np.maximum(m1 - m0, 1e-6 * max(abs(m1_all - m0_all), 1e-6))
-        self._rule_thresholds = m0 + 0.5 * spread
+        self._rule_thresholds = _from_rule_space(m0 + 0.5 * spread, self.metric)
         self._rule_slopes = 2 * np.log(_PROBA_AT_TYPICAL / (1 - _PROBA_AT_TYPICAL)) / spread
         if not self._multilabel:
             self._softmax_scale = self._fit_softmax_scale(S, tags[sub, 0], weight[sub],
@@ -493,6 +512,7 @@ class MinMaxClassifier(
             that of ``classes_[0]`` (positive means ``classes_[1]``), as in
             scikit-learn's binary classifiers.
         """
+        check_is_fitted(self)
         S = self._scores(X)
         if not self._multilabel and S.shape[1] == 2:
             return S[:, 1] - S[:, 0]
@@ -510,6 +530,7 @@ class MinMaxClassifier(
         Y : ndarray of shape (n_samples, n_classes)
             0/1 indicator: 1 where the score reaches ``thresholds_``.
         """
+        check_is_fitted(self)
         Y = (self._scores(X) >= self.thresholds_).astype(int)
         return Y.astype(self._y_dtype) if self._multilabel else Y
 
@@ -524,6 +545,7 @@ class MinMaxClassifier(
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
+        check_is_fitted(self)
         if self._multilabel:
             return self.predict_multilabel(X)
         return self.classes_[np.argmax(self._scores(X), axis=1)]
@@ -541,11 +563,13 @@ class MinMaxClassifier(
             With 1-D ``y``, a distribution over classes (rows sum to 1). With a
             2-D indicator ``y``, independent per-label probabilities in (0, 1).
         """
+        check_is_fitted(self)
         S = self._scores(X).astype(np.float64)
         if not self._multilabel:
             return softmax(self._softmax_scale * S, axis=1)
         eps = np.finfo(np.float64).eps
-        P = expit(self._rule_slopes * (S - self.thresholds_))
+        t = _rule_space(self.thresholds_, self.metric)
+        P = expit(self._rule_slopes * (_rule_space(S, self.metric) - t))
         return np.clip(P, eps, 1 - eps)
 
     def predict_log_proba(self, X):
