@@ -28,7 +28,12 @@ from sklearn.utils.validation import (
 )
 
 from . import _scoring
-from ._utils import merge_duplicates, weighted_quantile
+from ._utils import (
+    column_weighted_median,
+    grouped_weighted_median,
+    merge_duplicates,
+    weighted_quantile,
+)
 
 METRICS = ("cosine", "euclidean", "manhattan", "kl")
 DEFAULT_MAX_NORM = {"cosine": 1.0, "euclidean": 1.0, "manhattan": 1.0, "kl": 8.0}
@@ -427,18 +432,15 @@ class MinMaxClassifier(
 
         w_own = weight[rows]
         m1_all = weighted_quantile(own, w_own, 0.5)
-        w_sub = np.broadcast_to(weight[sub][:, None], S.shape)
-        m0_all = weighted_quantile(R[~tagged], w_sub[~tagged], 0.5)
-        m1, m0 = np.empty(n_classes), np.empty(n_classes)
-        n1 = np.bincount(cls, minlength=n_classes)
-        for c in range(n_classes):
-            k1 = n1[c]
-            m1[c] = m1_all if k1 == 0 else weighted_quantile(own[cls == c], w_own[cls == c], 0.5)
-            m1[c] = (k1 * m1[c] + _SHRINK * m1_all) / (k1 + _SHRINK)
-            neg = ~tagged[:, c]
-            k0 = neg.sum()
-            m0[c] = m0_all if k0 == 0 else weighted_quantile(R[neg, c], w_sub[neg, c], 0.5)
-            m0[c] = (k0 * m0[c] + _SHRINK * m0_all) / (k0 + _SHRINK)
+        m0_all = weighted_quantile(R[~tagged], np.broadcast_to(weight[sub][:, None],
+                                                               R.shape)[~tagged], 0.5)
+        # per class, shrunk toward the all-class medians by _SHRINK pseudo-rows
+        k1 = np.bincount(cls, weights=w_own, minlength=n_classes) / w_own.mean()
+        m1 = np.nan_to_num(grouped_weighted_median(own, w_own, cls, n_classes))
+        m1 = (k1 * m1 + _SHRINK * m1_all) / (k1 + _SHRINK)
+        k0 = (~tagged).sum(axis=0)
+        m0 = np.nan_to_num(column_weighted_median(R, weight[sub], ~tagged))
+        m0 = (k0 * m0 + _SHRINK * m0_all) / (k0 + _SHRINK)
         spread = np.maximum(m1 - m0, 1e-6 * max(abs(m1_all - m0_all), 1e-6))
         self._rule_thresholds = _from_rule_space(m0 + 0.5 * spread, self.metric)
         self._rule_slopes = 2 * np.log(_PROBA_AT_TYPICAL / (1 - _PROBA_AT_TYPICAL)) / spread

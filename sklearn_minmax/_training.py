@@ -16,6 +16,7 @@ hundreds of fits traces each of them once and does not accumulate graphs.
 
 import functools
 import sys
+import threading
 import time
 
 import numpy as np
@@ -48,83 +49,137 @@ def encode(params, x, activation, sparse=False):
     return h
 
 
-@functools.lru_cache(maxsize=None)
-def _epoch_function(n_params, activation, metric, sparse, sampled):
-    """Compiled function running one epoch of minibatch Adam."""
-    mat, vec = tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32)
-    param_spec = tuple(mat if i % 2 == 0 or i == n_params - 1 else vec
-                       for i in range(n_params))
-    if sparse:
-        x_spec = (tf.TensorSpec([None], tf.int64), tf.TensorSpec([None], tf.int64),
-                  vec)
-    else:
-        x_spec = mat
-    scalar = tf.TensorSpec([], tf.float32)
-    signature = [
-        param_spec, param_spec, param_spec, scalar,         # params, m, v, t
-        x_spec,
-        tf.TensorSpec([None, None], tf.int32), mat, vec,    # tags, mask, weight
-        tf.TensorSpec([None], tf.int32),                    # permutation
-        tf.TensorSpec([], tf.int32),                        # batch size
-        tf.TensorSpec([2], tf.int32),                       # seed
-        tf.TensorSpec([9], tf.float32),                     # hyper-parameters
-    ]
+class _Trainer:
+    """A compiled epoch of minibatch Adam over shape-agnostic variables.
 
-    def batch_loss(params, xb, tags, mask, w, seed, hyper):
-        lr, b1, b2, eps, alpha, push_weight, max_norm, n_neg, wbar = tf.unstack(hyper)
-        z = encode(params[:-1], xb, activation, sparse)
-        nb = tf.cast(tf.shape(z)[0], tf.float32)
+    One trainer exists per architecture (number of layers, activation,
+    metric, sparse input, sampled negatives). Its variables have no fixed
+    shape: each fit assigns its own arrays, so the compiled function is traced
+    once and reused by every later fit, whatever the data's shape. Fits that
+    share a trainer run one after the other (``lock``).
+
+    With sampled negatives the class table's gradient is sparse (the rows of a
+    batch's tags and negatives), and the table and its Adam moments are
+    updated in place on those rows only ("lazy" Adam): the cost of a step does
+    not grow with the number of classes.
+    """
+
+    def __init__(self, n_params, activation, metric, sparse, sampled):
+        self.lock = threading.Lock()
+        self.activation, self.metric = activation, metric
+        self.sparse, self.sampled = sparse, sampled
+        ranks = [2 if i % 2 == 0 or i == n_params - 1 else 1 for i in range(n_params)]
+
+        def slots(name):
+            return [tf.Variable(tf.zeros([0] * r), shape=tf.TensorShape([None] * r),
+                                trainable=name == "param", name=f"{name}{i}")
+                    for i, r in enumerate(ranks)]
+
+        self.params, self.m, self.v = slots("param"), slots("m"), slots("v")
+        self.t = tf.Variable(0.0, trainable=False)
+        vec = tf.TensorSpec([None], tf.float32)
+        if sparse:
+            x_spec = (tf.TensorSpec([None], tf.int64), tf.TensorSpec([None], tf.int64),
+                      vec)
+        else:
+            x_spec = tf.TensorSpec([None, None], tf.float32)
+        self.run_epoch = tf.function(self._run_epoch, input_signature=[
+            x_spec,
+            tf.TensorSpec([None, None], tf.int32),              # tags
+            tf.TensorSpec([None, None], tf.float32), vec,       # tag mask, weight
+            tf.TensorSpec([None], tf.int32),                    # permutation
+            tf.TensorSpec([], tf.int32),                        # batch size
+            tf.TensorSpec([2], tf.int32),                       # seed
+            tf.TensorSpec([9], tf.float32),                     # hyper-parameters
+        ])
+
+    def load(self, params, opt_state):
+        for var, value in zip(self.params, params):
+            var.assign(value)
+        if opt_state is None:
+            opt_state = ([np.zeros_like(p) for p in params],
+                         [np.zeros_like(p) for p in params], 0.0)
+        for var, value in zip(self.m + self.v, opt_state[0] + opt_state[1]):
+            var.assign(value)
+        self.t.assign(opt_state[2])
+
+    def unload(self):
+        """Read the state back as numpy and release the memory it holds."""
+        out = ([p.numpy() for p in self.params],
+               ([m.numpy() for m in self.m], [v.numpy() for v in self.v],
+                float(self.t.numpy())))
+        for var in self.params + self.m + self.v:
+            var.assign(tf.zeros([0] * len(var.shape)))
+        return out
+
+    def _loss(self, xb, tags, mask, w, seed, hyper):
+        alpha, push_weight, max_norm, n_neg, wbar = tf.unstack(hyper[4:])
+        params = self.params
+        z = encode(params[:-1], xb, self.activation, self.sparse)
         loss = losses.minmax_loss(
-            z, tags, params[-1], metric=metric, tag_mask=mask,
+            z, tags, params[-1], metric=self.metric, tag_mask=mask,
             sample_weight=w / wbar, push_weight=push_weight, max_norm=max_norm,
-            n_negatives=tf.cast(n_neg, tf.int32) if sampled else None, seed=seed,
+            n_negatives=tf.cast(n_neg, tf.int32) if self.sampled else None,
+            seed=seed,
         )
         l2 = tf.add_n([tf.reduce_sum(tf.square(W)) for W in params[:-1:2]])
-        return loss + 0.5 * alpha * l2 / nb
+        return loss + 0.5 * alpha * l2 / tf.cast(tf.shape(z)[0], tf.float32)
 
-    @tf.function(input_signature=signature, jit_compile=False)
-    def run_epoch(params, m, v, t, X, tags, mask, weight, perm, batch_size, seed,
-                  hyper):
-        lr, b1, b2, eps = hyper[0], hyper[1], hyper[2], hyper[3]
+    def _adam(self, hyper):
+        lr, b1, b2, eps = tf.unstack(hyper[:4])
+
+        def update(p, g, m, v):
+            if isinstance(g, tf.IndexedSlices):  # lazy: touched rows only
+                rows, pos = tf.unique(g.indices)
+                g = tf.math.unsorted_segment_sum(g.values, pos, tf.shape(rows)[0])
+                m_rows = b1 * tf.gather(m, rows) + (1.0 - b1) * g
+                v_rows = b2 * tf.gather(v, rows) + (1.0 - b2) * tf.square(g)
+                m.scatter_update(tf.IndexedSlices(m_rows, rows))
+                v.scatter_update(tf.IndexedSlices(v_rows, rows))
+                p.scatter_sub(tf.IndexedSlices(step * m_rows / (tf.sqrt(v_rows) + eps),
+                                               rows))
+            else:
+                m.assign(b1 * m + (1.0 - b1) * g)
+                v.assign(b2 * v + (1.0 - b2) * tf.square(g))
+                p.assign_sub(step * m / (tf.sqrt(v) + eps))
+
+        t = self.t.assign_add(1.0)
+        step = lr * tf.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+        return update
+
+    def _run_epoch(self, X, tags, mask, weight, perm, batch_size, seed, hyper):
         n = tf.shape(perm)[0]
         n_batches = (n + batch_size - 1) // batch_size
-        if sparse:
+        if self.sparse:
             row_splits, col, val = X
             col_rows = tf.RaggedTensor.from_row_splits(col, row_splits, validate=False)
             val_rows = tf.RaggedTensor.from_row_splits(val, row_splits, validate=False)
 
-        def body(i, params, m, v, t, total):
+        def body(i, total):
             idx = perm[i * batch_size:tf.minimum((i + 1) * batch_size, n)]
-            if sparse:
+            if self.sparse:
                 xb = (tf.gather(col_rows, idx), tf.gather(val_rows, idx))
             else:
                 xb = tf.gather(X, idx)
             with tf.GradientTape() as tape:
-                tape.watch(params)
-                loss = batch_loss(params, xb, tf.gather(tags, idx),
-                                  tf.gather(mask, idx), tf.gather(weight, idx),
+                loss = self._loss(xb, tf.gather(tags, idx), tf.gather(mask, idx),
+                                  tf.gather(weight, idx),
                                   tf.stack([seed[0], seed[1] + i]), hyper)
-            grads = tape.gradient(loss, params)
-            t = t + 1.0
-            step = lr * tf.sqrt(1.0 - b2**t) / (1.0 - b1**t)
-            new_p, new_m, new_v = [], [], []
-            for p, g, mi, vi in zip(params, grads, m, v):
-                g = tf.convert_to_tensor(g)
-                mi = b1 * mi + (1.0 - b1) * g
-                vi = b2 * vi + (1.0 - b2) * tf.square(g)
-                new_p.append(p - step * mi / (tf.sqrt(vi) + eps))
-                new_m.append(mi)
-                new_v.append(vi)
+            grads = tape.gradient(loss, self.params)
+            update = self._adam(hyper)
+            for p, g, m, v in zip(self.params, grads, self.m, self.v):
+                update(p, g, m, v)
             nb = tf.cast(tf.shape(idx)[0], tf.float32)
-            return i + 1, tuple(new_p), tuple(new_m), tuple(new_v), t, total + loss * nb
+            return i + 1, total + loss * nb
 
-        _, params, m, v, t, total = tf.while_loop(
-            lambda i, *_: i < n_batches, body,
-            (tf.constant(0), params, m, v, t, tf.constant(0.0)),
-        )
-        return params, m, v, t, total / tf.cast(n, tf.float32)
+        _, total = tf.while_loop(lambda i, _: i < n_batches, body,
+                                 (tf.constant(0), tf.constant(0.0)))
+        return total / tf.cast(n, tf.float32)
 
-    return run_epoch
+
+@functools.lru_cache(maxsize=None)
+def _trainer(n_params, activation, metric, sparse, sampled):
+    return _Trainer(n_params, activation, metric, sparse, sampled)
 
 
 def init_params(n_features, hidden_layer_sizes, n_components, n_classes, activation,
@@ -158,6 +213,29 @@ class NonFiniteLossError(FloatingPointError):
     """The training loss became NaN or infinite."""
 
 
+def _epochs(trainer, data, batch, hyper, max_iter, tol, n_iter_no_change, rng,
+            verbose):
+    """Run epochs until the loss stalls for ``n_iter_no_change`` epochs."""
+    n = int(data[1].shape[0])
+    curve, best, no_improve = [], np.inf, 0
+    for epoch in range(max_iter):
+        start = time.perf_counter()
+        perm = tf.constant(rng.permutation(n).astype(np.int32))
+        seed = tf.constant(rng.randint(0, 2**31 - 1, size=2), tf.int32)
+        loss = float(trainer.run_epoch(*data, perm, batch, seed, hyper))
+        if not np.isfinite(loss):
+            raise NonFiniteLossError(epoch + 1)
+        curve.append(loss)
+        if verbose:
+            print(f"Epoch {epoch + 1}, loss = {loss:.6f}, "
+                  f"time = {time.perf_counter() - start:.3f}s", file=sys.stderr)
+        no_improve = no_improve + 1 if loss > best - tol else 0
+        best = min(best, loss)
+        if no_improve >= n_iter_no_change:
+            return curve, True
+    return curve, False
+
+
 def train(X, tags, mask, weight, params, opt_state, *, activation, metric, max_norm,
           n_negatives, batch_size, learning_rate, beta_1, beta_2, epsilon, alpha,
           push_weight, max_iter, tol, n_iter_no_change, rng, verbose=0):
@@ -171,44 +249,18 @@ def train(X, tags, mask, weight, params, opt_state, *, activation, metric, max_n
     n = tags.shape[0]
     n_classes = params[-1].shape[0]
     sampled = n_negatives is not None and n_negatives < n_classes - 1
-    fn = _epoch_function(len(params), activation, metric, sparse, sampled)
+    trainer = _trainer(len(params), activation, metric, sparse, sampled)
     tags, mask = tf.constant(tags, tf.int32), tf.constant(mask, tf.float32)
     wbar = float(np.mean(weight))
     weight = tf.constant(weight, tf.float32)
     hyper = tf.constant([learning_rate, beta_1, beta_2, epsilon, alpha, push_weight,
                          max_norm, n_negatives or 0, wbar], tf.float32)
-    p = tuple(tf.constant(a) for a in params)
-    if opt_state is None:
-        m = tuple(tf.zeros_like(a) for a in p)
-        v = tuple(tf.zeros_like(a) for a in p)
-        t = tf.constant(0.0)
-    else:
-        m, v, t = (tuple(tf.constant(a) for a in opt_state[0]),
-                   tuple(tf.constant(a) for a in opt_state[1]),
-                   tf.constant(opt_state[2], tf.float32))
     batch = tf.constant(min(batch_size, n), tf.int32)
-    curve, best, no_improve, converged = [], np.inf, 0, False
-    for epoch in range(max_iter):
-        start = time.perf_counter()
-        perm = tf.constant(rng.permutation(n).astype(np.int32))
-        seed = tf.constant(rng.randint(0, 2**31 - 1, size=2), tf.int32)
-        p, m, v, t, loss = fn(p, m, v, t, X, tags, mask, weight, perm, batch, seed,
-                              hyper)
-        loss = float(loss)
-        if not np.isfinite(loss):
-            raise NonFiniteLossError(epoch + 1)
-        curve.append(loss)
-        if verbose:
-            print(f"Epoch {epoch + 1}, loss = {loss:.6f}, "
-                  f"time = {time.perf_counter() - start:.3f}s", file=sys.stderr)
-        if loss > best - tol:
-            no_improve += 1
-        else:
-            no_improve = 0
-        best = min(best, loss)
-        if no_improve >= n_iter_no_change:
-            converged = True
-            break
-    params = [a.numpy() for a in p]
-    opt_state = ([a.numpy() for a in m], [a.numpy() for a in v], float(t))
+    with trainer.lock:
+        trainer.load(params, opt_state)
+        try:
+            curve, converged = _epochs(trainer, (X, tags, mask, weight), batch, hyper,
+                                       max_iter, tol, n_iter_no_change, rng, verbose)
+        finally:
+            params, opt_state = trainer.unload()
     return params, opt_state, curve, converged

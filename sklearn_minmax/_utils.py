@@ -70,3 +70,33 @@ def weighted_quantile(values, weights, q):
     order = np.argsort(values, kind="stable")
     values, cum = values[order], np.cumsum(weights[order])
     return values[min(np.searchsorted(cum, q * cum[-1]), len(values) - 1)]
+
+
+def grouped_weighted_median(values, weights, groups, n_groups):
+    """Weighted median of ``values`` within each group (NaN for empty ones)."""
+    order = np.lexsort((values, groups))
+    values, weights, groups = values[order], weights[order], groups[order]
+    cum = np.cumsum(weights)
+    totals = np.bincount(groups, weights=weights, minlength=n_groups)
+    before = np.concatenate([[0.0], np.cumsum(totals)[:-1]])
+    last = np.cumsum(np.bincount(groups, minlength=n_groups)) - 1
+    idx = np.minimum(np.searchsorted(cum, before + 0.5 * totals), last)
+    out = np.full(n_groups, np.nan)
+    present = totals > 0
+    out[present] = values[idx[present]]
+    return out
+
+
+def column_weighted_median(values, weights, mask):
+    """Weighted median of each column of ``values`` over the rows in ``mask``.
+
+    ``weights`` has one entry per row; NaN for columns with no row in ``mask``.
+    """
+    order = np.argsort(values, axis=0, kind="stable")
+    sorted_values = np.take_along_axis(values, order, axis=0)
+    w = np.where(mask, weights[:, None], 0.0)
+    cum = np.cumsum(np.take_along_axis(w, order, axis=0), axis=0)
+    total = cum[-1]
+    idx = (cum >= 0.5 * total).argmax(axis=0)
+    out = sorted_values[idx, np.arange(values.shape[1])]
+    return np.where(total > 0, out, np.nan)

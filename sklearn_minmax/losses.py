@@ -207,13 +207,15 @@ def push_loss(class_embeddings, metric, max_norm=None):
 def sampled_push_loss(class_embeddings, positives, negatives, metric, max_norm=None):
     """Push penalty between each positive class and its sampled negatives.
 
+    ``class_embeddings`` are raw: only the gathered rows are mapped (see
+    :func:`class_space`), so the gradient touches those rows only.
     ``positives`` has shape ``(batch,)``, ``negatives`` ``(batch, k)``; returns
     the per-example mean penalty, shape ``(batch,)``. Cost is O(batch k d),
     independent of the number of classes.
     """
-    pos = tf.gather(class_embeddings, positives)[:, None, :]
-    neg = tf.gather(class_embeddings, negatives)
-    return tf.reduce_mean(pair_penalty(pos, neg, metric, max_norm), axis=-1)
+    pos = class_space(tf.gather(class_embeddings, positives), metric, max_norm)
+    neg = class_space(tf.gather(class_embeddings, negatives), metric, max_norm)
+    return tf.reduce_mean(pair_penalty(pos[:, None, :], neg, metric, max_norm), axis=-1)
 
 
 def sample_negatives(positives, n_classes, k, seed):
@@ -277,19 +279,22 @@ def minmax_loss(
         sample_weight = tf.ones(tf.shape(z)[:1], z.dtype)
     sample_weight = tf.cast(sample_weight, z.dtype)
     zs = sample_space(z, metric)
-    es = class_space(class_embeddings, metric, max_norm)
-    tagged = tf.gather(es, tf.maximum(tags, 0))
+    # gather, then map: with sampled negatives the gradient stays sparse
+    tagged = class_space(tf.gather(class_embeddings, tf.maximum(tags, 0)), metric,
+                         max_norm)
     pull = tf.reduce_sum(
         tag_mask * pull_distance(zs[:, None, :], tagged, metric, max_norm), axis=1
     )
     batch = tf.cast(tf.shape(z)[0], z.dtype)
     pull = tf.reduce_sum(sample_weight * pull) / batch
     if n_negatives is None:
-        push = push_loss(es, metric, max_norm)
+        push = push_loss(class_space(class_embeddings, metric, max_norm), metric,
+                         max_norm)
     else:
-        n_classes = tf.shape(es)[0]
+        n_classes = tf.shape(class_embeddings)[0]
         negatives = sample_negatives(tags[:, 0], n_classes, n_negatives, seed)
-        per_example = sampled_push_loss(es, tags[:, 0], negatives, metric, max_norm)
+        per_example = sampled_push_loss(class_embeddings, tags[:, 0], negatives, metric,
+                                        max_norm)
         push = tf.reduce_sum(sample_weight * per_example) / batch
     return pull + push_weight * push
 
