@@ -424,7 +424,7 @@ class MinMaxClassifier(
         # scores against every class, on a subsample of rows
         n_sub = min(len(Z), max(200, _MAX_SCORE_ENTRIES // n_classes))
         sub = np.sort(rng.choice(len(Z), n_sub, replace=False))
-        S = _scoring.scores(Z[sub], E, self.metric).astype(np.float64)
+        S = _scoring.scores(Z[sub], E, self.metric)
         R = _rule_space(S, self.metric)
         tagged = np.zeros((n_sub, n_classes), dtype=bool)
         r, s = np.nonzero(mask[sub])
@@ -481,6 +481,10 @@ class MinMaxClassifier(
     def _class_space(self):
         return _scoring.class_space(self.class_embeddings_, self.metric, self._max_norm)
 
+    def _score_chunks(self, X):
+        """Scores of validated ``X`` in chunks of rows (see _scoring)."""
+        return _scoring.score_chunks(self._embed(X), self._class_space(), self.metric)
+
     def _scores(self, X):
         return _scoring.scores(self._embed(self._validate_X(X)), self._class_space(),
                                self.metric)
@@ -533,8 +537,12 @@ class MinMaxClassifier(
             0/1 indicator: 1 where the score reaches ``thresholds_``.
         """
         check_is_fitted(self)
-        Y = (self._scores(X) >= self.thresholds_).astype(int)
-        return Y.astype(self._y_dtype) if self._multilabel else Y
+        X = self._validate_X(X)
+        Y = np.empty((X.shape[0], len(self.classes_)),
+                     dtype=self._y_dtype if self._multilabel else int)
+        for rows, S in self._score_chunks(X):
+            Y[rows] = S >= self.thresholds_
+        return Y
 
     def predict(self, X):
         """Predict the best class (1-D ``y``) or the label set (2-D ``y``).
@@ -550,7 +558,9 @@ class MinMaxClassifier(
         check_is_fitted(self)
         if self._multilabel:
             return self.predict_multilabel(X)
-        return self.classes_[np.argmax(self._scores(X), axis=1)]
+        X = self._validate_X(X)
+        best = [np.argmax(S, axis=1) for _, S in self._score_chunks(X)]
+        return self.classes_[np.concatenate(best)]
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -566,7 +576,7 @@ class MinMaxClassifier(
             2-D indicator ``y``, independent per-label probabilities in (0, 1).
         """
         check_is_fitted(self)
-        S = self._scores(X).astype(np.float64)
+        S = self._scores(X)
         if not self._multilabel:
             return softmax(self._softmax_scale * S, axis=1)
         eps = np.finfo(np.float64).eps

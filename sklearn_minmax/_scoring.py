@@ -67,15 +67,23 @@ def similarity(z, e, metric):
     return z @ q.T - (q * e).sum(1)[None, :]
 
 
-def scores(Z, E, metric):
-    """Scores of raw embeddings ``Z`` against mapped classes ``E``, in chunks."""
+def score_chunks(Z, E, metric):
+    """Yield ``(rows, scores)`` of raw embeddings ``Z`` against mapped classes
+    ``E``, a few million values at a time, so that callers that reduce the
+    scores (argmax, thresholds) never hold all of them at once."""
     n_classes, dim = E.shape
     per_row = n_classes * (dim if metric == "manhattan" else 1)
     step = max(1, _CHUNK // per_row)
-    out = np.empty((Z.shape[0], n_classes), dtype=np.float32)
     for start in range(0, Z.shape[0], step):
-        z = sample_space(Z[start:start + step], metric)
-        out[start:start + step] = similarity(z, E, metric)
+        rows = slice(start, start + step)
+        yield rows, similarity(sample_space(Z[rows], metric), E, metric)
+
+
+def scores(Z, E, metric):
+    """All scores of raw embeddings ``Z`` against mapped classes ``E``."""
+    out = np.empty((Z.shape[0], E.shape[0]))
+    for rows, S in score_chunks(Z, E, metric):
+        out[rows] = S
     return out
 
 
