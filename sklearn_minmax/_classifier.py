@@ -17,7 +17,8 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import LabelEncoder
+from sklearn.metrics import label_ranking_average_precision_score
+from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
@@ -53,6 +54,35 @@ def _random_state(random_state):
     if isinstance(random_state, np.random.RandomState):
         return random_state
     return np.random.RandomState(random_state)
+
+
+def _interleave(coefs, intercepts):
+    for W, b in zip(coefs, intercepts):
+        yield W
+        yield b
+
+
+def _split(X, tags, weight, fraction, multilabel, rng):
+    """Hold out ``fraction`` of the rows for early stopping (stratified on 1-D y)."""
+    stratify = None if multilabel else tags[:, 0]
+    train, val = train_test_split(
+        np.arange(X.shape[0]), test_size=fraction, stratify=stratify,
+        random_state=rng.randint(np.iinfo(np.int32).max),
+    )
+    return X[train], X[val], tags[train], tags[val], weight[train], weight[val]
+
+
+def _validation_score(params, X, tags, weight, activation, metric, max_norm):
+    """Early-stopping score: accuracy on the tags (one tag per sample), or the
+    label ranking average precision of the scores (several tags per sample)."""
+    Z = _scoring.encode(params[:-1:2], params[1:-1:2], X, activation)
+    S = _scoring.scores(Z, _scoring.class_space(params[-1], metric, max_norm), metric)
+    if tags.shape[1] == 1:
+        return float(np.average(S.argmax(axis=1) == tags[:, 0], weights=weight))
+    Y = np.zeros(S.shape, dtype=int)
+    r, c = np.nonzero(tags >= 0)
+    Y[r, tags[r, c]] = 1
+    return float(label_ranking_average_precision_score(Y, S, sample_weight=weight))
 
 
 def _rule_space(scores, metric):
@@ -135,12 +165,30 @@ class MinMaxClassifier(
     max_iter : int, default=200
         Maximum number of epochs.
 
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified),
+        stop when its score has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, and keep the weights of the best epoch.
+        The score is the accuracy of the best class against the tag (1-D
+        ``y``) or the label ranking average precision (2-D ``y``).
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+
     tol : float, default=1e-4
-        Training stops when the loss has not improved by at least ``tol`` for
+        Training stops when the loss (or, with ``early_stopping``, the
+        validation score) has not improved by at least ``tol`` for
         ``n_iter_no_change`` consecutive epochs.
 
     n_iter_no_change : int, default=10
         See ``tol``.
+
+    class_weight : dict, "balanced" or None, default=None
+        Weight of each class's pull terms, ``{label: weight}``; "balanced"
+        uses ``n_tags / (n_classes * tags of the class)``.
+
+    warm_start : bool, default=False
+        Continue from the previous fit's weights and optimizer state.
 
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and negative sampling. No global random
@@ -168,6 +216,15 @@ class MinMaxClassifier(
 
     loss_curve_ : list of float
         Training loss of each epoch.
+
+    best_loss_ : float or None
+        Lowest training loss reached; None with ``early_stopping``.
+
+    validation_scores_ : list of float or None
+        Validation score of each epoch with ``early_stopping``, else None.
+
+    best_validation_score_ : float or None
+        Best validation score with ``early_stopping``, else None.
 
     n_iter_ : int
         Number of epochs run.
@@ -242,8 +299,12 @@ class MinMaxClassifier(
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -266,8 +327,12 @@ class MinMaxClassifier(
         beta_2=0.999,
         epsilon=1e-8,
         max_iter=200,
+        early_stopping=False,
+        validation_fraction=0.1,
         tol=1e-4,
         n_iter_no_change=10,
+        class_weight=None,
+        warm_start=False,
         random_state=None,
         verbose=0,
     ):
@@ -286,39 +351,84 @@ class MinMaxClassifier(
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
+        self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
-    def _encode_targets(self, y):
-        """Tags as a padded ``(n_samples, k)`` array of class indices."""
+    def _encode_targets(self, y, classes, first_call):
+        """Tags as a padded ``(n_samples, k)`` array of class indices.
+
+        On the first call, sets ``classes_`` (from ``classes`` if given) and
+        whether the targets are a multilabel indicator; later calls must match.
+        """
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         y_type = type_of_target(y, input_name="y")
-        if y_type == "multilabel-indicator":
+        multilabel = y_type == "multilabel-indicator"
+        if not multilabel and y.ndim != 1:
+            raise ValueError(
+                "y must be 1-D class labels or a 2-D 0/1 indicator matrix; "
+                f"got a target of type {y_type!r}."
+            )
+        if first_call:
+            self._multilabel = multilabel
+            if multilabel:
+                self.classes_ = np.arange(y.shape[1])
+            else:
+                self.classes_ = np.unique(y) if classes is None else np.unique(classes)
+        elif multilabel != self._multilabel or (
+            multilabel and y.shape[1] != len(self.classes_)
+        ):
+            raise ValueError(
+                "y has a different form than in the first fit: expected "
+                + (f"a 0/1 indicator of {len(self.classes_)} columns."
+                   if self._multilabel else "1-D class labels.")
+            )
+        if multilabel:
             Y = y.toarray() if sp.issparse(y) else np.asarray(y)
-            self._multilabel = True
             self._y_dtype = Y.dtype
-            self.classes_ = np.arange(Y.shape[1])
             counts = (Y != 0).sum(axis=1)
             tags = np.full((Y.shape[0], max(int(counts.max()), 1)), -1, dtype=np.int32)
             rows, cols = np.nonzero(Y)
             slot = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
             tags[rows, slot] = cols
             return tags
-        if y.ndim != 1:
+        unseen = np.setdiff1d(y, self.classes_)
+        if len(unseen):
             raise ValueError(
-                "y must be 1-D class labels or a 2-D 0/1 indicator matrix; "
-                f"got a target of type {y_type!r}."
+                f"y contains labels not in classes_ {self.classes_.tolist()}: "
+                f"{unseen.tolist()[:10]}. Pass every label with `classes` on the "
+                "first call of partial_fit."
             )
-        self._multilabel = False
-        encoder = LabelEncoder()
-        codes = encoder.fit_transform(y)
-        self.classes_ = encoder.classes_
-        return codes.astype(np.int32)[:, None]
+        return np.searchsorted(self.classes_, y).astype(np.int32)[:, None]
+
+    def _tag_weights(self, tags):
+        """Weight of each (sample, tag) pull term: ``class_weight``, 0 for padding."""
+        mask = (tags >= 0).astype(np.float64)
+        if self.class_weight is None:
+            return mask
+        n_classes = len(self.classes_)
+        if self.class_weight == "balanced":
+            counts = np.bincount(tags[tags >= 0], minlength=n_classes)
+            per_class = mask.sum() / (n_classes * np.maximum(counts, 1))
+        else:
+            per_class = np.ones(n_classes)
+            for label, w in self.class_weight.items():
+                where = np.flatnonzero(self.classes_ == label)
+                if len(where) == 0:
+                    raise ValueError(
+                        f"class_weight names label {label!r}, which is not in "
+                        f"classes_ {self.classes_.tolist()}."
+                    )
+                per_class[where] = w
+        return mask * per_class[np.maximum(tags, 0)]
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -341,28 +451,75 @@ class MinMaxClassifier(
         self : object
             Fitted estimator.
         """
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
-            multi_output=True,
-        )
-        tags = self._encode_targets(y)
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch over ``(X, y)``, continuing from the current model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+
+        classes : array-like of shape (n_classes,), default=None
+            Every label that will ever appear; required with 1-D ``y`` on the
+            first call, ignored afterwards.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        if not hasattr(self, "classes_") and classes is None and np.ndim(y) == 1:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
+        first_call = not ((incremental or self.warm_start) and hasattr(self, "coefs_"))
+        state = dict(self.__dict__)
+        try:
+            X, y = validate_data(
+                self, X, y, accept_sparse=["csr", "csc"],
+                dtype=[np.float64, np.float32], multi_output=True, reset=first_call,
+            )
+            return self._fit_validated(X, y, sample_weight, incremental, classes,
+                                       first_call)
+        except BaseException:
+            # an error or an interrupt leaves the estimator as it was before
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
+    def _fit_validated(self, X, y, sample_weight, incremental, classes, first_call):
+        tags = self._encode_targets(y, classes, first_call)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
         sample_weight[(tags < 0).all(axis=1)] = 0.0  # rows without any tag
+        rng = _random_state(self.random_state)
+        early_stopping = self.early_stopping and not incremental
+        validation = None
+        if early_stopping:
+            X, X_val, tags, tags_val, sample_weight, w_val = _split(
+                X, tags, sample_weight, self.validation_fraction, self._multilabel, rng
+            )
         rows, weight = merge_duplicates(X, tags, sample_weight)
         n_classes = len(self.classes_)
         present = np.unique(tags[rows][tags[rows] >= 0])
-        if n_classes < 2 or len(present) < 2:
+        if first_call and (n_classes < 2 or len(present) < 2):
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes "
                 f"with positive weight; got {len(present)} class."
             )
+        if len(rows) == 0:
+            raise ValueError("Every sample has zero weight: nothing to fit.")
         X, tags = X[rows], tags[rows]
-        mask = (tags >= 0).astype(np.float32)
+        mask = self._tag_weights(tags)
 
         metric = self.metric
-        n_components = self.n_components or int(np.clip(n_classes, 32, 256))
         max_norm = float(self.max_norm or DEFAULT_MAX_NORM[metric])
         hidden = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=int)).tolist()
         if any(h < 1 for h in hidden):
@@ -370,23 +527,36 @@ class MinMaxClassifier(
                 f"hidden_layer_sizes must contain positive integers; got {hidden}."
             )
         batch_size = 200 if self.batch_size == "auto" else self.batch_size
-        rng = _random_state(self.random_state)
 
         from . import _training  # TensorFlow is imported only here
 
-        params = _training.init_params(
-            X.shape[1], hidden, n_components, n_classes, self.activation, metric,
-            max_norm, rng,
-        )
+        if first_call:
+            n_components = self.n_components or int(np.clip(n_classes, 32, 256))
+            params = _training.init_params(
+                X.shape[1], hidden, n_components, n_classes, self.activation, metric,
+                max_norm, rng,
+            )
+            opt_state = None
+        else:
+            params = [*_interleave(self.coefs_, self.intercepts_), self.class_embeddings_]
+            params = [p.astype(np.float32) for p in params]
+            opt_state = self._optimizer_state
+        if early_stopping:
+            def validation(params):
+                return _validation_score(params, X_val, tags_val, w_val,
+                                         self.activation, metric, max_norm)
+
         try:
-            params, _, curve, converged = _training.train(
-                X, tags, mask, weight, params, None,
+            params, opt_state, history = _training.train(
+                X, tags, mask, weight, params, opt_state,
                 activation=self.activation, metric=metric, max_norm=max_norm,
                 n_negatives=self.n_negatives, batch_size=batch_size,
                 learning_rate=self.learning_rate, beta_1=self.beta_1,
                 beta_2=self.beta_2, epsilon=self.epsilon, alpha=self.alpha,
-                push_weight=self.push_weight, max_iter=self.max_iter, tol=self.tol,
+                push_weight=self.push_weight,
+                max_iter=1 if incremental else self.max_iter, tol=self.tol,
                 n_iter_no_change=self.n_iter_no_change, rng=rng, verbose=self.verbose,
+                validation=validation,
             )
         except _training.NonFiniteLossError as exc:
             raise FloatingPointError(
@@ -394,14 +564,23 @@ class MinMaxClassifier(
                 "Lower learning_rate or scale X (for instance with StandardScaler)."
             ) from None
 
-        params = [p.astype(np.float64) for p in params]
-        self.coefs_, self.intercepts_ = params[:-1:2], params[1:-1:2]
-        self.class_embeddings_ = params[-1]
-        self.loss_curve_ = curve
-        self.n_iter_ = len(curve)
+        if early_stopping:
+            params = history.best_params
+            self.validation_scores_ = history.validation_scores
+            self.best_validation_score_ = max(history.validation_scores)
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = self.best_validation_score_ = None
+            self.best_loss_ = min(history.loss_curve)
+        self._set_params_arrays(params)
+        self._optimizer_state = opt_state
+        if first_call or not incremental:
+            self.loss_curve_ = []
+        self.loss_curve_ = self.loss_curve_ + history.loss_curve
+        self.n_iter_ = len(self.loss_curve_) if incremental else len(history.loss_curve)
         self._max_norm = max_norm
-        self._n_features_out = n_components
-        if not converged:
+        self._n_features_out = params[-1].shape[1]
+        if not history.converged and not incremental:
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",
@@ -409,6 +588,12 @@ class MinMaxClassifier(
             )
         self._fit_decision_rule(X, tags, mask, weight, rng)
         return self
+
+    def _set_params_arrays(self, params):
+        params = [np.asarray(p, dtype=np.float64) for p in params]
+        self.coefs_, self.intercepts_ = params[:-1:2], params[1:-1:2]
+        self.class_embeddings_ = params[-1]
+        self._max_norm = float(self.max_norm or DEFAULT_MAX_NORM[self.metric])
 
     def _fit_decision_rule(self, X, tags, mask, weight, rng):
         """Per-class thresholds and probability scales from training scores."""

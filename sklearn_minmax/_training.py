@@ -213,11 +213,25 @@ class NonFiniteLossError(FloatingPointError):
     """The training loss became NaN or infinite."""
 
 
+class History:
+    """What the epochs of one call of :func:`train` produced."""
+
+    def __init__(self):
+        self.loss_curve, self.validation_scores = [], []
+        self.converged = False
+        self.best_params = None
+
+
 def _epochs(trainer, data, batch, hyper, max_iter, tol, n_iter_no_change, rng,
-            verbose):
-    """Run epochs until the loss stalls for ``n_iter_no_change`` epochs."""
+            verbose, validation):
+    """Run epochs until the monitored value stalls for ``n_iter_no_change``.
+
+    The monitored value is the validation score (higher is better) when
+    ``validation`` is given, with the best parameters kept, else minus the
+    training loss.
+    """
     n = int(data[1].shape[0])
-    curve, best, no_improve = [], np.inf, 0
+    history, best, no_improve = History(), -np.inf, 0
     for epoch in range(max_iter):
         start = time.perf_counter()
         perm = tf.constant(rng.permutation(n).astype(np.int32))
@@ -225,25 +239,36 @@ def _epochs(trainer, data, batch, hyper, max_iter, tol, n_iter_no_change, rng,
         loss = float(trainer.run_epoch(*data, perm, batch, seed, hyper))
         if not np.isfinite(loss):
             raise NonFiniteLossError(epoch + 1)
-        curve.append(loss)
+        history.loss_curve.append(loss)
+        message = f"Epoch {epoch + 1}, loss = {loss:.6f}"
+        monitored = -loss
+        if validation is not None:
+            params = [p.numpy() for p in trainer.params]
+            monitored = validation(params)
+            history.validation_scores.append(monitored)
+            message += f", validation score = {monitored:.6f}"
+            if monitored > best:
+                history.best_params = params
         if verbose:
-            print(f"Epoch {epoch + 1}, loss = {loss:.6f}, "
-                  f"time = {time.perf_counter() - start:.3f}s", file=sys.stderr)
-        no_improve = no_improve + 1 if loss > best - tol else 0
-        best = min(best, loss)
+            print(f"{message}, time = {time.perf_counter() - start:.3f}s",
+                  file=sys.stderr)
+        no_improve = no_improve + 1 if monitored < best + tol else 0
+        best = max(best, monitored)
         if no_improve >= n_iter_no_change:
-            return curve, True
-    return curve, False
+            history.converged = True
+            break
+    return history
 
 
 def train(X, tags, mask, weight, params, opt_state, *, activation, metric, max_norm,
           n_negatives, batch_size, learning_rate, beta_1, beta_2, epsilon, alpha,
-          push_weight, max_iter, tol, n_iter_no_change, rng, verbose=0):
-    """Run epochs of minibatch Adam until the training loss stops improving.
+          push_weight, max_iter, tol, n_iter_no_change, rng, verbose=0,
+          validation=None):
+    """Run epochs of minibatch Adam until the monitored value stops improving.
 
-    Returns the new parameters, optimizer state, the per-epoch losses and
-    whether the loss converged (improved by less than ``tol`` for
-    ``n_iter_no_change`` epochs) before ``max_iter`` epochs.
+    ``validation``, if given, maps the parameters (numpy) to a score, checked
+    after each epoch. Returns the new parameters, the optimizer state and the
+    :class:`History`.
     """
     sparse, X = _as_tensors(X)
     n = tags.shape[0]
@@ -259,8 +284,8 @@ def train(X, tags, mask, weight, params, opt_state, *, activation, metric, max_n
     with trainer.lock:
         trainer.load(params, opt_state)
         try:
-            curve, converged = _epochs(trainer, (X, tags, mask, weight), batch, hyper,
-                                       max_iter, tol, n_iter_no_change, rng, verbose)
+            history = _epochs(trainer, (X, tags, mask, weight), batch, hyper, max_iter,
+                              tol, n_iter_no_change, rng, verbose, validation)
         finally:
             params, opt_state = trainer.unload()
-    return params, opt_state, curve, converged
+    return params, opt_state, history
