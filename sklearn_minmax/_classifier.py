@@ -72,11 +72,10 @@ def _split(X, tags, weight, fraction, multilabel, rng):
     return X[train], X[val], tags[train], tags[val], weight[train], weight[val]
 
 
-def _validation_score(params, X, tags, weight, activation, metric, max_norm):
+def _validation_score(Z, table, tags, weight, metric, max_norm):
     """Early-stopping score: accuracy on the tags (one tag per sample), or the
     label ranking average precision of the scores (several tags per sample)."""
-    Z = _scoring.encode(params[:-1:2], params[1:-1:2], X, activation)
-    S = _scoring.scores(Z, _scoring.class_space(params[-1], metric, max_norm), metric)
+    S = _scoring.scores(Z, _scoring.class_space(table, metric, max_norm), metric)
     if tags.shape[1] == 1:
         return float(np.average(S.argmax(axis=1) == tags[:, 0], weights=weight))
     Y = np.zeros(S.shape, dtype=int)
@@ -120,6 +119,16 @@ class MinMaxClassifier(
 
     Parameters
     ----------
+    encoder : keras.Model or callable, default=None
+        Feature encoder for text, images or anything a Keras model reads: a
+        Keras model (cloned, starting from its weights if it is built) or a
+        function that builds one from the input shape ``X.shape[1:]``. Its
+        output is the embedding (``n_components``, ``hidden_layer_sizes``,
+        ``activation`` and ``alpha`` are then unused), prediction runs through
+        Keras, and the fitted encoder is pickled in Keras' own format. None
+        uses the built-in MLP, trained in compiled TensorFlow and predicted in
+        numpy.
+
     n_components : int, default=None
         Dimension of the embeddings. None uses ``n_classes`` clipped to
         ``[32, 256]``, so that the class vectors can be orthogonal.
@@ -206,10 +215,13 @@ class MinMaxClassifier(
         Learned class embeddings.
 
     coefs_ : list of ndarray
-        Weight matrices of the feature encoder.
+        Weight matrices of the built-in MLP encoder.
 
     intercepts_ : list of ndarray
-        Bias vectors of the feature encoder.
+        Bias vectors of the built-in MLP encoder.
+
+    encoder_ : keras.Model or None
+        The fitted Keras encoder when ``encoder`` is given, else None.
 
     thresholds_ : ndarray of shape (n_classes,)
         Score threshold of each class used by :meth:`predict_multilabel`.
@@ -284,6 +296,7 @@ class MinMaxClassifier(
     """
 
     _parameter_constraints: dict = {
+        "encoder": [callable, None],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
@@ -312,6 +325,7 @@ class MinMaxClassifier(
     def __init__(
         self,
         *,
+        encoder=None,
         n_components=None,
         hidden_layer_sizes=(100,),
         activation="relu",
@@ -336,6 +350,7 @@ class MinMaxClassifier(
         random_state=None,
         verbose=0,
     ):
+        self.encoder = encoder
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -478,13 +493,12 @@ class MinMaxClassifier(
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _fit(self, X, y, sample_weight, incremental, classes=None):
-        first_call = not ((incremental or self.warm_start) and hasattr(self, "coefs_"))
+        first_call = not ((incremental or self.warm_start)
+                          and hasattr(self, "class_embeddings_"))
         state = dict(self.__dict__)
         try:
-            X, y = validate_data(
-                self, X, y, accept_sparse=["csr", "csc"],
-                dtype=[np.float64, np.float32], multi_output=True, reset=first_call,
-            )
+            X, y = validate_data(self, X, y, multi_output=True, reset=first_call,
+                                 **self._X_checks())
             return self._fit_validated(X, y, sample_weight, incremental, classes,
                                        first_call)
         except BaseException:
@@ -501,12 +515,15 @@ class MinMaxClassifier(
         sample_weight[(tags < 0).all(axis=1)] = 0.0  # rows without any tag
         rng = _random_state(self.random_state)
         early_stopping = self.early_stopping and not incremental
-        validation = None
         if early_stopping:
             X, X_val, tags, tags_val, sample_weight, w_val = _split(
                 X, tags, sample_weight, self.validation_fraction, self._multilabel, rng
             )
-        rows, weight = merge_duplicates(X, tags, sample_weight)
+        if sp.issparse(X) or (X.dtype.kind in "fiub" and X.ndim == 2):
+            rows, weight = merge_duplicates(X, tags, sample_weight)
+        else:  # what the Keras encoder takes: drop zero weights, keep the rest
+            rows = np.flatnonzero(sample_weight > 0)
+            weight = sample_weight[rows]
         n_classes = len(self.classes_)
         present = np.unique(tags[rows][tags[rows] >= 0])
         if first_call and (n_classes < 2 or len(present) < 2):
@@ -521,43 +538,20 @@ class MinMaxClassifier(
 
         metric = self.metric
         max_norm = float(self.max_norm or DEFAULT_MAX_NORM[metric])
-        hidden = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=int)).tolist()
-        if any(h < 1 for h in hidden):
-            raise ValueError(
-                f"hidden_layer_sizes must contain positive integers; got {hidden}."
-            )
-        batch_size = 200 if self.batch_size == "auto" else self.batch_size
-
+        val = (X_val, tags_val, w_val) if early_stopping else None
+        options = dict(
+            metric=metric, max_norm=max_norm, n_negatives=self.n_negatives,
+            batch_size=200 if self.batch_size == "auto" else self.batch_size,
+            learning_rate=self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2,
+            epsilon=self.epsilon, push_weight=self.push_weight,
+            max_iter=1 if incremental else self.max_iter, tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change, rng=rng, verbose=self.verbose,
+        )
         from . import _training  # TensorFlow is imported only here
 
-        if first_call:
-            n_components = self.n_components or int(np.clip(n_classes, 32, 256))
-            params = _training.init_params(
-                X.shape[1], hidden, n_components, n_classes, self.activation, metric,
-                max_norm, rng,
-            )
-            opt_state = None
-        else:
-            params = [*_interleave(self.coefs_, self.intercepts_), self.class_embeddings_]
-            params = [p.astype(np.float32) for p in params]
-            opt_state = self._optimizer_state
-        if early_stopping:
-            def validation(params):
-                return _validation_score(params, X_val, tags_val, w_val,
-                                         self.activation, metric, max_norm)
-
+        train = self._train_keras if self.encoder is not None else self._train_mlp
         try:
-            params, opt_state, history = _training.train(
-                X, tags, mask, weight, params, opt_state,
-                activation=self.activation, metric=metric, max_norm=max_norm,
-                n_negatives=self.n_negatives, batch_size=batch_size,
-                learning_rate=self.learning_rate, beta_1=self.beta_1,
-                beta_2=self.beta_2, epsilon=self.epsilon, alpha=self.alpha,
-                push_weight=self.push_weight,
-                max_iter=1 if incremental else self.max_iter, tol=self.tol,
-                n_iter_no_change=self.n_iter_no_change, rng=rng, verbose=self.verbose,
-                validation=validation,
-            )
+            history = train(_training, X, tags, mask, weight, first_call, val, options)
         except _training.NonFiniteLossError as exc:
             raise FloatingPointError(
                 f"The training loss became NaN or infinite at epoch {exc.args[0]}. "
@@ -565,21 +559,18 @@ class MinMaxClassifier(
             ) from None
 
         if early_stopping:
-            params = history.best_params
             self.validation_scores_ = history.validation_scores
             self.best_validation_score_ = max(history.validation_scores)
             self.best_loss_ = None
         else:
             self.validation_scores_ = self.best_validation_score_ = None
             self.best_loss_ = min(history.loss_curve)
-        self._set_params_arrays(params)
-        self._optimizer_state = opt_state
         if first_call or not incremental:
             self.loss_curve_ = []
         self.loss_curve_ = self.loss_curve_ + history.loss_curve
         self.n_iter_ = len(self.loss_curve_) if incremental else len(history.loss_curve)
         self._max_norm = max_norm
-        self._n_features_out = params[-1].shape[1]
+        self._n_features_out = self.class_embeddings_.shape[1]
         if not history.converged and not incremental:
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
@@ -589,11 +580,82 @@ class MinMaxClassifier(
         self._fit_decision_rule(X, tags, mask, weight, rng)
         return self
 
-    def _set_params_arrays(self, params):
+    def _train_mlp(self, _training, X, tags, mask, weight, first_call, val, options):
+        """Train the built-in MLP encoder; its weights end up as numpy arrays."""
+        metric, max_norm = options["metric"], options["max_norm"]
+        if first_call:
+            hidden = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=int))
+            if (hidden < 1).any():
+                raise ValueError("hidden_layer_sizes must contain positive integers; "
+                                 f"got {hidden.tolist()}.")
+            n_classes = len(self.classes_)
+            n_components = self.n_components or int(np.clip(n_classes, 32, 256))
+            params = _training.init_params(
+                X.shape[1], hidden.tolist(), n_components, n_classes, self.activation,
+                metric, max_norm, options["rng"],
+            )
+            opt_state = None
+        else:
+            params = [*_interleave(self.coefs_, self.intercepts_), self.class_embeddings_]
+            params = [p.astype(np.float32) for p in params]
+            opt_state = self._optimizer_state
+        validation = None
+        if val is not None:
+            def validation(params):
+                Z = _scoring.encode(params[:-1:2], params[1:-1:2], val[0],
+                                    self.activation)
+                return _validation_score(Z, params[-1], *val[1:], metric, max_norm)
+
+        params, opt_state, history = _training.train(
+            X, tags, mask, weight, params, opt_state, activation=self.activation,
+            alpha=self.alpha, validation=validation, **options,
+        )
+        if val is not None:
+            params = history.best_params
         params = [np.asarray(p, dtype=np.float64) for p in params]
         self.coefs_, self.intercepts_ = params[:-1:2], params[1:-1:2]
         self.class_embeddings_ = params[-1]
-        self._max_norm = float(self.max_norm or DEFAULT_MAX_NORM[self.metric])
+        self.encoder_ = None
+        self._optimizer_state = opt_state
+        return history
+
+    def _train_keras(self, _training, X, tags, mask, weight, first_call, val, options):
+        """Train a user-supplied Keras encoder, kept as ``encoder_``."""
+        import keras
+
+        metric, max_norm = options["metric"], options["max_norm"]
+        if first_call:
+            if isinstance(self.encoder, keras.Model):
+                model = keras.models.clone_model(self.encoder)
+                if self.encoder.built:
+                    model.build(self.encoder.input_shape if hasattr(
+                        self.encoder, "input_shape") else (None, *X.shape[1:]))
+                    model.set_weights(self.encoder.get_weights())
+            else:
+                model = self.encoder(X.shape[1:])
+                if not isinstance(model, keras.Model):
+                    raise TypeError(
+                        "encoder must be a keras.Model or a function returning one "
+                        f"from the input shape; the function returned {type(model)}."
+                    )
+            dim = int(np.prod(model(X[:1]).shape[1:]))
+            table = _training.init_params(
+                0, [], dim, len(self.classes_), "identity", metric, max_norm,
+                options["rng"])[-1]
+        else:
+            model, table = self.encoder_, self.class_embeddings_.astype(np.float32)
+        validation = None
+        if val is not None:
+            def validation(model, table):
+                Z = np.asarray(model.predict(val[0], verbose=0), dtype=np.float64)
+                return _validation_score(Z, table, *val[1:], metric, max_norm)
+
+        table, history = _training.train_keras(
+            model, X, tags, mask, weight, table, validation=validation, **options
+        )
+        self.encoder_ = model
+        self.class_embeddings_ = table.astype(np.float64)
+        return history
 
     def _fit_decision_rule(self, X, tags, mask, weight, rng):
         """Per-class thresholds and probability scales from training scores."""
@@ -653,14 +715,23 @@ class MinMaxClassifier(
             return np.full(len(self.classes_), float(self.threshold))
         return self._rule_thresholds
 
+    def _X_checks(self):
+        """What X may be: numeric 2-D for the MLP; as the Keras encoder takes it."""
+        if self.encoder is None:
+            return dict(accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
+        return dict(dtype=None, ensure_2d=False, allow_nd=True,
+                    ensure_all_finite=False)
+
     def _validate_X(self, X):
         check_is_fitted(self)
-        return validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
-            reset=False,
-        )
+        return validate_data(self, X, reset=False, **self._X_checks())
 
     def _embed(self, X):
+        if getattr(self, "encoder_", None) is not None:
+            if X.dtype.kind in "US":  # Keras takes text as Python strings
+                X = X.astype(object)
+            Z = self.encoder_.predict(X, batch_size=1024, verbose=0)
+            return np.asarray(Z, dtype=np.float64).reshape(len(Z), -1)
         return _scoring.encode(self.coefs_, self.intercepts_, X, self.activation)
 
     def _class_space(self):

@@ -103,6 +103,9 @@ class _Trainer:
             var.assign(value)
         self.t.assign(opt_state[2])
 
+    def snapshot(self):
+        return [p.numpy() for p in self.params]
+
     def unload(self):
         """Read the state back as numpy and release the memory it holds."""
         out = ([p.numpy() for p in self.params],
@@ -177,6 +180,84 @@ class _Trainer:
         return total / tf.cast(n, tf.float32)
 
 
+class _KerasTrainer:
+    """Trains a user-supplied Keras encoder with the class table.
+
+    The compiled epoch is traced once per fit (the model is the user's), and
+    uses Keras' own Adam. The encoder's own regularisers apply; ``alpha``
+    does not.
+    """
+
+    def __init__(self, model, table, metric, sampled, hyper):
+        import keras
+
+        self.model, self.metric, self.sampled = model, metric, sampled
+        self.table = tf.Variable(table)
+        lr, b1, b2, eps = (float(h) for h in hyper[:4])
+        self.optimizer = keras.optimizers.Adam(lr, beta_1=b1, beta_2=b2, epsilon=eps)
+        self.variables = [*model.trainable_variables, self.table]
+        self.optimizer.build(self.variables)
+        self.run_epoch = tf.function(self._run_epoch)
+
+    def _run_epoch(self, X, tags, mask, weight, perm, batch_size, seed, hyper):
+        _, push_weight, max_norm, n_neg, wbar = tf.unstack(hyper[4:])
+        n = tf.shape(perm)[0]
+
+        def body(i, total):
+            idx = perm[i * batch_size:tf.minimum((i + 1) * batch_size, n)]
+            with tf.GradientTape() as tape:
+                z = tf.cast(self.model(tf.gather(X, idx), training=True), tf.float32)
+                loss = losses.minmax_loss(
+                    z, tf.gather(tags, idx), self.table, metric=self.metric,
+                    tag_mask=tf.gather(mask, idx),
+                    sample_weight=tf.gather(weight, idx) / wbar,
+                    push_weight=push_weight, max_norm=max_norm,
+                    n_negatives=tf.cast(n_neg, tf.int32) if self.sampled else None,
+                    seed=tf.stack([seed[0], seed[1] + i]),
+                ) + tf.add_n([0.0, *self.model.losses])
+            grads = tape.gradient(loss, self.variables)
+            self.optimizer.apply_gradients(zip(grads, self.variables))
+            return i + 1, total + loss * tf.cast(tf.shape(idx)[0], tf.float32)
+
+        _, total = tf.while_loop(lambda i, _: i < (n + batch_size - 1) // batch_size,
+                                 body, (tf.constant(0), tf.constant(0.0)))
+        return total / tf.cast(n, tf.float32)
+
+    def snapshot(self):
+        return [w.numpy() for w in self.model.weights] + [self.table.numpy()]
+
+    def restore(self, snapshot):
+        self.model.set_weights(snapshot[:-1])
+        self.table.assign(snapshot[-1])
+
+
+def train_keras(model, X, tags, mask, weight, table, *, metric, max_norm, n_negatives,
+                batch_size, learning_rate, beta_1, beta_2, epsilon, push_weight,
+                max_iter, tol, n_iter_no_change, rng, verbose=0, validation=None):
+    """Like :func:`train`, for a Keras encoder (trained in place).
+
+    ``validation`` receives the model and the class table. Returns the
+    table (numpy) and the :class:`History`; with ``validation`` the model
+    and table are those of the best epoch.
+    """
+    sampled = n_negatives is not None and n_negatives < table.shape[0] - 1
+    hyper = tf.constant([learning_rate, beta_1, beta_2, epsilon, 0.0, push_weight,
+                         max_norm, n_negatives or 0, float(np.mean(weight))],
+                        tf.float32)
+    trainer = _KerasTrainer(model, table, metric, sampled, hyper.numpy())
+    data = (tf.constant(X), tf.constant(tags, tf.int32), tf.constant(mask, tf.float32),
+            tf.constant(weight, tf.float32))
+    check = None
+    if validation is not None:
+        def check():
+            return validation(model, trainer.table.numpy())
+    history = _epochs(trainer, data, tf.constant(min(batch_size, len(tags)), tf.int32),
+                      hyper, max_iter, tol, n_iter_no_change, rng, verbose, check)
+    if validation is not None and history.best_params is not None:
+        trainer.restore(history.best_params)
+    return trainer.table.numpy(), history
+
+
 @functools.lru_cache(maxsize=None)
 def _trainer(n_params, activation, metric, sparse, sampled):
     return _Trainer(n_params, activation, metric, sparse, sampled)
@@ -226,8 +307,8 @@ def _epochs(trainer, data, batch, hyper, max_iter, tol, n_iter_no_change, rng,
             verbose, validation):
     """Run epochs until the monitored value stalls for ``n_iter_no_change``.
 
-    The monitored value is the validation score (higher is better) when
-    ``validation`` is given, with the best parameters kept, else minus the
+    The monitored value is ``validation()`` (higher is better) when given,
+    with ``trainer.snapshot()`` of the best epoch kept, else minus the
     training loss.
     """
     n = int(data[1].shape[0])
@@ -243,12 +324,11 @@ def _epochs(trainer, data, batch, hyper, max_iter, tol, n_iter_no_change, rng,
         message = f"Epoch {epoch + 1}, loss = {loss:.6f}"
         monitored = -loss
         if validation is not None:
-            params = [p.numpy() for p in trainer.params]
-            monitored = validation(params)
+            monitored = validation()
             history.validation_scores.append(monitored)
             message += f", validation score = {monitored:.6f}"
             if monitored > best:
-                history.best_params = params
+                history.best_params = trainer.snapshot()
         if verbose:
             print(f"{message}, time = {time.perf_counter() - start:.3f}s",
                   file=sys.stderr)
@@ -283,9 +363,13 @@ def train(X, tags, mask, weight, params, opt_state, *, activation, metric, max_n
     batch = tf.constant(min(batch_size, n), tf.int32)
     with trainer.lock:
         trainer.load(params, opt_state)
+        check = None
+        if validation is not None:
+            def check():
+                return validation(trainer.snapshot())
         try:
             history = _epochs(trainer, (X, tags, mask, weight), batch, hyper, max_iter,
-                              tol, n_iter_no_change, rng, verbose, validation)
+                              tol, n_iter_no_change, rng, verbose, check)
         finally:
             params, opt_state = trainer.unload()
     return params, opt_state, history
