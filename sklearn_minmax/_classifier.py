@@ -62,26 +62,36 @@ def _interleave(coefs, intercepts):
         yield b
 
 
-def _split(X, tags, weight, fraction, multilabel, rng):
-    """Hold out ``fraction`` of the rows for early stopping (stratified on 1-D y)."""
-    stratify = None if multilabel else tags[:, 0]
-    train, val = train_test_split(
-        np.arange(X.shape[0]), test_size=fraction, stratify=stratify,
-        random_state=rng.randint(np.iinfo(np.int32).max),
-    )
-    return X[train], X[val], tags[train], tags[val], weight[train], weight[val]
+def _split(tags, fraction, multilabel, rng):
+    """Rows held out for early stopping (stratified on 1-D y where possible).
+
+    None when there are too few rows to hold any out.
+    """
+    n = len(tags)
+    n_val = int(np.ceil(fraction * n))
+    if n_val < 1 or n - n_val < 2:
+        return None
+    stratify = None
+    if not multilabel:
+        counts = np.bincount(tags[:, 0])
+        if counts[counts > 0].min() >= 2 and n_val >= (counts > 0).sum():
+            stratify = tags[:, 0]
+    return train_test_split(np.arange(n), test_size=n_val, stratify=stratify,
+                            random_state=rng.randint(np.iinfo(np.int32).max))
 
 
-def _validation_score(Z, table, tags, weight, metric, max_norm):
-    """Early-stopping score: accuracy on the tags (one tag per sample), or the
-    label ranking average precision of the scores (several tags per sample)."""
-    S = _scoring.scores(Z, _scoring.class_space(table, metric, max_norm), metric)
-    if tags.shape[1] == 1:
-        return float(np.average(S.argmax(axis=1) == tags[:, 0], weights=weight))
-    Y = np.zeros(S.shape, dtype=int)
-    r, c = np.nonzero(tags >= 0)
-    Y[r, tags[r, c]] = 1
-    return float(label_ranking_average_precision_score(Y, S, sample_weight=weight))
+def _validation_score(Z, table, tags, mask, weight, metric, max_norm):
+    """Early-stopping score: minus the mean pull loss of held-out samples.
+
+    It keeps improving while the geometry settles and gets worse as soon as
+    the encoder starts to memorise which of its labels each training sample
+    happened to be tagged with.
+    """
+    rows, slots = np.nonzero(mask)
+    z = _scoring.sample_space(Z[rows], metric)
+    e = _scoring.class_space(table[tags[rows, slots]], metric, max_norm)
+    pull = _scoring.pull_distance(z, e, metric, max_norm) * mask[rows, slots]
+    return -float(np.bincount(rows, pull, len(Z)) @ weight / weight.sum())
 
 
 def _rule_space(scores, metric):
@@ -174,12 +184,15 @@ class MinMaxClassifier(
     max_iter : int, default=200
         Maximum number of epochs.
 
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified),
-        stop when its score has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs, and keep the weights of the best epoch.
-        The score is the accuracy of the best class against the tag (1-D
-        ``y``) or the label ranking average precision (2-D ``y``).
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the training rows, stop when their
+        score has not improved by ``tol`` for ``n_iter_no_change`` epochs, and
+        keep the weights of the best epoch. The score is minus the mean pull
+        loss of the held-out samples toward their tags. On by default (unlike
+        ``MLPClassifier``): with partial tags, a long fit memorises which of
+        its labels each training sample happened to carry, which costs the
+        other labels; the held-out pull loss turns up exactly then. Skipped
+        when there are too few rows to hold any out.
 
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
@@ -341,7 +354,7 @@ class MinMaxClassifier(
         beta_2=0.999,
         epsilon=1e-8,
         max_iter=200,
-        early_stopping=False,
+        early_stopping=True,
         validation_fraction=0.1,
         tol=1e-4,
         n_iter_no_change=10,
@@ -514,11 +527,6 @@ class MinMaxClassifier(
         )
         sample_weight[(tags < 0).all(axis=1)] = 0.0  # rows without any tag
         rng = _random_state(self.random_state)
-        early_stopping = self.early_stopping and not incremental
-        if early_stopping:
-            X, X_val, tags, tags_val, sample_weight, w_val = _split(
-                X, tags, sample_weight, self.validation_fraction, self._multilabel, rng
-            )
         if sp.issparse(X) or (X.dtype.kind in "fiub" and X.ndim == 2):
             rows, weight = merge_duplicates(X, tags, sample_weight)
         else:  # what the Keras encoder takes: drop zero weights, keep the rest
@@ -535,10 +543,18 @@ class MinMaxClassifier(
             raise ValueError("Every sample has zero weight: nothing to fit.")
         X, tags = X[rows], tags[rows]
         mask = self._tag_weights(tags)
+        split = None
+        if self.early_stopping and not incremental:
+            # after merging: copies of a row are all in training or all held out
+            split = _split(tags, self.validation_fraction, self._multilabel, rng)
+        val = None
+        if split is not None:
+            train, held = split
+            val = (X[held], tags[held], mask[held], weight[held])
+            X, tags, mask, weight = X[train], tags[train], mask[train], weight[train]
 
         metric = self.metric
         max_norm = float(self.max_norm or DEFAULT_MAX_NORM[metric])
-        val = (X_val, tags_val, w_val) if early_stopping else None
         options = dict(
             metric=metric, max_norm=max_norm, n_negatives=self.n_negatives,
             batch_size=200 if self.batch_size == "auto" else self.batch_size,
@@ -558,7 +574,7 @@ class MinMaxClassifier(
                 "Lower learning_rate or scale X (for instance with StandardScaler)."
             ) from None
 
-        if early_stopping:
+        if val is not None:
             self.validation_scores_ = history.validation_scores
             self.best_validation_score_ = max(history.validation_scores)
             self.best_loss_ = None

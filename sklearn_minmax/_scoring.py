@@ -96,3 +96,14 @@ def paired_similarity(z, e, metric):
     if metric == "manhattan":
         return -np.abs(z - e).sum(1)
     return (np.exp(e) * (z - e)).sum(1)
+
+
+def pull_distance(z, e, metric, max_norm):
+    """``losses.pull_distance`` in numpy: row ``i`` of mapped ``z`` and ``e``."""
+    if metric == "cosine":
+        return 1.0 - (z * e).sum(1)
+    if metric == "euclidean":
+        return ((z - e) ** 2).sum(1) / max_norm**2
+    if metric == "manhattan":
+        return np.abs(z - e).sum(1) / max_norm
+    return (np.exp(e) * (e - z)).sum(1)
