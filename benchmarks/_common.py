@@ -64,6 +64,21 @@ def child_env(threads):
     return env
 
 
+def minmax_kwargs(**kwargs):
+    """Keyword arguments of MinMaxClassifier, minus ones this version lacks.
+
+    Later versions hold out a validation split by default
+    (``early_stopping=True``); the benchmarks train on every row for a fixed
+    number of epochs, so it is turned off wherever it exists.
+    """
+    from sklearn_minmax import MinMaxClassifier
+
+    params = MinMaxClassifier().get_params()
+    if "early_stopping" in params:
+        kwargs.setdefault("early_stopping", False)
+    return {k: v for k, v in kwargs.items() if k in params}
+
+
 def timeit(fn, *args, **kwargs):
     start = time.perf_counter()
     out = fn(*args, **kwargs)
@@ -74,9 +89,39 @@ def median(xs):
     return statistics.median(xs)
 
 
+def package_stamp():
+    """Which ``sklearn_minmax`` is measured: path, source hash, git state."""
+    import hashlib
+    import importlib.util
+    import subprocess
+
+    spec = importlib.util.find_spec("sklearn_minmax")
+    pkg = os.path.dirname(spec.origin)
+    digest = hashlib.sha1()
+    for name in sorted(os.listdir(pkg)):
+        if name.endswith(".py"):
+            with open(os.path.join(pkg, name), "rb") as f:
+                digest.update(name.encode() + f.read())
+    git = ""
+    try:
+        head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--",
+                                "sklearn_minmax"], capture_output=True,
+                               text=True).stdout.strip()
+        git = f"; repo HEAD {head}, working tree sklearn_minmax/ " + (
+            "modified" if dirty else "clean")
+    except OSError:
+        pass
+    where = "" if pkg.startswith(REPO) else " [a copy outside this repo]"
+    return (f"sklearn_minmax from {pkg}{where} (sources sha1 "
+            f"{digest.hexdigest()[:10]}){git}")
+
+
 def header(title, threads, extra=""):
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",)
     print(f"== {title} ==")
+    print(package_stamp())
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, "
           f"threads per library = {threads}, load average at start = "
           f"{', '.join(f'{x:.2f}' for x in load)}")

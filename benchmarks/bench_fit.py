@@ -89,11 +89,11 @@ def make_data(rows):
 
 
 def ours(epochs, n_components, random_state=0):
-    return MinMaxClassifier(
+    return MinMaxClassifier(**_common.minmax_kwargs(
         hidden_layer_sizes=HIDDEN, n_components=n_components, batch_size=BATCH,
         max_iter=epochs, tol=0.0, n_iter_no_change=epochs + 1,
         random_state=random_state,
-    )
+    ))
 
 
 def mlp(epochs, random_state=0):
@@ -202,7 +202,7 @@ print(json.dumps({{"cold_fit": t}}))
     out = subprocess.run(
         [sys.executable, "-c", code, "--threads", str(args.threads)],
         capture_output=True, text=True, env=_common.child_env(args.threads),
-        check=True,
+        check=True, cwd="/",  # not the repo root: import what PYTHONPATH/venv give
     )
     return json.loads(out.stdout.strip().splitlines()[-1])["cold_fit"]
 

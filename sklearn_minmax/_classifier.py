@@ -56,6 +56,24 @@ def _random_state(random_state):
     return np.random.RandomState(random_state)
 
 
+def _check_float32_range(X):
+    """Training runs in float32: reject X beyond its range with a clear error."""
+    values = X.data if sp.issparse(X) else X
+    if values.size and np.abs(values).max() > np.finfo(np.float32).max:
+        raise ValueError(
+            "X has values beyond the float32 range the model trains in (max |X| = "
+            f"{np.abs(values).max():.3g}); scale X (for instance with StandardScaler)."
+        )
+
+
+def _keras_embed(model, X):
+    """Embeddings from a Keras encoder, as float64 rows."""
+    if X.dtype.kind in "US":  # Keras takes text as Python strings
+        X = X.astype(object)
+    Z = model.predict(X, batch_size=1024, verbose=0)
+    return np.asarray(Z, dtype=np.float64).reshape(len(Z), -1)
+
+
 def _interleave(coefs, intercepts):
     for W, b in zip(coefs, intercepts):
         yield W
@@ -80,35 +98,31 @@ def _split(tags, fraction, multilabel, rng):
                             random_state=rng.randint(np.iinfo(np.int32).max))
 
 
-def _validation_score(Z, table, tags, mask, weight, metric, max_norm):
-    """Early-stopping score: minus the mean pull loss of held-out samples.
-
-    It keeps improving while the geometry settles and gets worse as soon as
-    the encoder starts to memorise which of its labels each training sample
-    happened to be tagged with.
-    """
-    rows, slots = np.nonzero(mask)
-    z = _scoring.sample_space(Z[rows], metric)
-    e = _scoring.class_space(table[tags[rows, slots]], metric, max_norm)
-    pull = _scoring.pull_distance(z, e, metric, max_norm) * mask[rows, slots]
-    return -float(np.bincount(rows, pull, len(Z)) @ weight / weight.sum())
-
-
 def _rule_space(scores, metric):
     """Scores in squared-distance units, where the decision rule is taken.
 
     ``cos`` is already there (``1 - cos`` is half the squared chordal
-    distance), and so is ``-KL``; the euclidean and manhattan scores
-    ``-d`` become ``-d**2``.
+    distance); the euclidean and manhattan scores ``-d`` become ``-d**2``.
+    ``-KL`` becomes ``exp(-KL/2) - 1``, minus an upper bound of the squared
+    Hellinger distance ``1 - sum sqrt(p q)`` (by Jensen), which is ``1 - cos``
+    of the square-root embeddings on the unit sphere: bounded like cosine, and
+    exact where it matters, ``1 - 1/sqrt(2)`` between a distribution and its
+    even mixture with a disjoint one, 1 between disjoint ones. Raw ``-KL``
+    grows without bound away from a class (sample logits are not bounded), so
+    the median non-member score, hence the threshold, would sit far out.
     """
     if metric in ("euclidean", "manhattan"):
         return -np.square(scores)
+    if metric == "kl":
+        return np.expm1(0.5 * np.asarray(scores, dtype=np.float64))
     return scores
 
 
 def _from_rule_space(values, metric):
     if metric in ("euclidean", "manhattan"):
         return -np.sqrt(np.maximum(-values, 0.0))
+    if metric == "kl":
+        return 2.0 * np.log1p(np.maximum(values, -1.0 + 1e-12))
     return values
 
 
@@ -187,11 +201,11 @@ class MinMaxClassifier(
     early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the training rows, stop when their
         score has not improved by ``tol`` for ``n_iter_no_change`` epochs, and
-        keep the weights of the best epoch. The score is minus the mean pull
-        loss of the held-out samples toward their tags. On by default (unlike
+        keep the weights of the best epoch. The score is minus the min-max
+        loss of the held-out rows. On by default (unlike
         ``MLPClassifier``): with partial tags, a long fit memorises which of
         its labels each training sample happened to carry, which costs the
-        other labels; the held-out pull loss turns up exactly then. Skipped
+        other labels; the held-out loss turns up exactly then. Skipped
         when there are too few rows to hold any out.
 
     validation_fraction : float, default=0.1
@@ -276,7 +290,8 @@ class MinMaxClassifier(
 
     Scores (``decision_function``; higher means more likely): cosine similarity
     ``cos(f(x), e_c)``, or minus the distance: ``-|f(x) - e_c|_2``,
-    ``-|f(x) - e_c|_1``, ``-KL(q_c || p_x)`` with ``p = softmax``.
+    ``-|f(x)/|f(x)|_1 - e_c/R|_1`` (manhattan compares on the unit L1 sphere,
+    ``R = max_norm``), ``-KL(q_c || p_x)`` with ``p = softmax``.
 
     Default decision rule, per class ``c``, from the training data alone:
     ``m1_c`` is the median score that samples tagged ``c`` get for ``c``,
@@ -512,6 +527,8 @@ class MinMaxClassifier(
         try:
             X, y = validate_data(self, X, y, multi_output=True, reset=first_call,
                                  **self._X_checks())
+            if self.encoder is None:
+                _check_float32_range(X)
             return self._fit_validated(X, y, sample_weight, incremental, classes,
                                        first_call)
         except BaseException:
@@ -569,9 +586,12 @@ class MinMaxClassifier(
         try:
             history = train(_training, X, tags, mask, weight, first_call, val, options)
         except _training.NonFiniteLossError as exc:
+            what = ("became NaN or infinite" if len(exc.args) == 1 else
+                    f"diverged (from {exc.args[1]:.3g} to {exc.args[2]:.3g})")
             raise FloatingPointError(
-                f"The training loss became NaN or infinite at epoch {exc.args[0]}. "
-                "Lower learning_rate or scale X (for instance with StandardScaler)."
+                f"The training loss {what} at epoch {exc.args[0]}: lower "
+                f"learning_rate (now {self.learning_rate:g}) or scale X (for "
+                "instance with StandardScaler). The estimator is left unfitted."
             ) from None
 
         if val is not None:
@@ -615,19 +635,10 @@ class MinMaxClassifier(
             params = [*_interleave(self.coefs_, self.intercepts_), self.class_embeddings_]
             params = [p.astype(np.float32) for p in params]
             opt_state = self._optimizer_state
-        validation = None
-        if val is not None:
-            def validation(params):
-                Z = _scoring.encode(params[:-1:2], params[1:-1:2], val[0],
-                                    self.activation)
-                return _validation_score(Z, params[-1], *val[1:], metric, max_norm)
-
         params, opt_state, history = _training.train(
             X, tags, mask, weight, params, opt_state, activation=self.activation,
-            alpha=self.alpha, validation=validation, **options,
+            alpha=self.alpha, validation=val, **options,
         )
-        if val is not None:
-            params = history.best_params
         params = [np.asarray(p, dtype=np.float64) for p in params]
         self.coefs_, self.intercepts_ = params[:-1:2], params[1:-1:2]
         self.class_embeddings_ = params[-1]
@@ -660,14 +671,8 @@ class MinMaxClassifier(
                 options["rng"])[-1]
         else:
             model, table = self.encoder_, self.class_embeddings_.astype(np.float32)
-        validation = None
-        if val is not None:
-            def validation(model, table):
-                Z = np.asarray(model.predict(val[0], verbose=0), dtype=np.float64)
-                return _validation_score(Z, table, *val[1:], metric, max_norm)
-
         table, history = _training.train_keras(
-            model, X, tags, mask, weight, table, validation=validation, **options
+            model, X, tags, mask, weight, table, validation=val, **options
         )
         self.encoder_ = model
         self.class_embeddings_ = table.astype(np.float64)
@@ -744,11 +749,13 @@ class MinMaxClassifier(
 
     def _embed(self, X):
         if getattr(self, "encoder_", None) is not None:
-            if X.dtype.kind in "US":  # Keras takes text as Python strings
-                X = X.astype(object)
-            Z = self.encoder_.predict(X, batch_size=1024, verbose=0)
-            return np.asarray(Z, dtype=np.float64).reshape(len(Z), -1)
-        return _scoring.encode(self.coefs_, self.intercepts_, X, self.activation)
+            return _keras_embed(self.encoder_, X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = _scoring.encode(self.coefs_, self.intercepts_, X, self.activation)
+        if not np.isfinite(Z).all():
+            raise ValueError("X has values so large that their embedding overflows; "
+                             "scale X (for instance with StandardScaler).")
+        return Z
 
     def _class_space(self):
         return _scoring.class_space(self.class_embeddings_, self.metric, self._max_norm)
@@ -774,7 +781,13 @@ class MinMaxClassifier(
             ``f(X)``, in the dtype of ``X``.
         """
         X = self._validate_X(X)
-        return self._embed(X).astype(X.dtype, copy=False)
+        dtype = X.dtype if X.dtype.kind == "f" else np.float64
+        with np.errstate(over="ignore"):
+            Z = self._embed(X).astype(dtype, copy=False)
+        if not np.isfinite(Z).all():
+            raise ValueError(f"X has values so large that their embedding overflows "
+                             f"{dtype}; scale X (for instance with StandardScaler).")
+        return Z
 
     def decision_function(self, X):
         """Similarity of each sample to each class; higher means more likely.

@@ -23,9 +23,8 @@ def _activation(name, h):
 
 
 def encode(coefs, intercepts, X, activation):
-    """Forward pass of the fitted feature encoder, float32."""
-    h = X @ coefs[0]
-    h = np.asarray(h, dtype=np.float32)
+    """Forward pass of the fitted feature encoder, in float64."""
+    h = np.asarray(X @ coefs[0], dtype=np.float64)
     h += intercepts[0]
     for W, b in zip(coefs[1:], intercepts[1:]):
         h = _activation(activation, h) @ W
@@ -36,6 +35,8 @@ def encode(coefs, intercepts, X, activation):
 def sample_space(z, metric):
     if metric == "cosine":
         return z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
+    if metric == "manhattan":
+        return z / np.maximum(np.abs(z).sum(axis=1, keepdims=True), 1e-12)
     if metric == "kl":
         return log_softmax(z, axis=1)
     return z
@@ -48,6 +49,8 @@ def class_space(e, metric, max_norm):
     order = 1 if metric == "manhattan" else 2
     norm = np.linalg.norm(e, ord=order, axis=1, keepdims=True)
     e = e * np.minimum(1.0, max_norm / np.maximum(norm, 1e-12)).astype(e.dtype)
+    if metric == "manhattan":
+        return e / max_norm
     if metric == "kl":
         return log_softmax(e, axis=1)
     return e
@@ -97,13 +100,3 @@ def paired_similarity(z, e, metric):
         return -np.abs(z - e).sum(1)
     return (np.exp(e) * (z - e)).sum(1)
 
-
-def pull_distance(z, e, metric, max_norm):
-    """``losses.pull_distance`` in numpy: row ``i`` of mapped ``z`` and ``e``."""
-    if metric == "cosine":
-        return 1.0 - (z * e).sum(1)
-    if metric == "euclidean":
-        return ((z - e) ** 2).sum(1) / max_norm**2
-    if metric == "manhattan":
-        return np.abs(z - e).sum(1) / max_norm
-    return (np.exp(e) * (e - z)).sum(1)

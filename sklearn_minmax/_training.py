@@ -83,7 +83,7 @@ class _Trainer:
                       vec)
         else:
             x_spec = tf.TensorSpec([None, None], tf.float32)
-        self.run_epoch = tf.function(self._run_epoch, input_signature=[
+        signature = [
             x_spec,
             tf.TensorSpec([None, None], tf.int32),              # tags
             tf.TensorSpec([None, None], tf.float32), vec,       # tag mask, weight
@@ -91,7 +91,11 @@ class _Trainer:
             tf.TensorSpec([], tf.int32),                        # batch size
             tf.TensorSpec([2], tf.int32),                       # seed
             tf.TensorSpec([9], tf.float32),                     # hyper-parameters
-        ])
+        ]
+        self.run_epoch = tf.function(functools.partial(self._run_epoch, update=True),
+                                     input_signature=signature)
+        self.evaluate = tf.function(functools.partial(self._run_epoch, update=False),
+                                    input_signature=signature)
 
     def load(self, params, opt_state):
         for var, value in zip(self.params, params):
@@ -150,7 +154,9 @@ class _Trainer:
         step = lr * tf.sqrt(1.0 - b2**t) / (1.0 - b1**t)
         return update
 
-    def _run_epoch(self, X, tags, mask, weight, perm, batch_size, seed, hyper):
+    def _run_epoch(self, X, tags, mask, weight, perm, batch_size, seed, hyper, update):
+        """One pass over the batches of ``perm``: mean loss, with Adam updates
+        when ``update``."""
         n = tf.shape(perm)[0]
         n_batches = (n + batch_size - 1) // batch_size
         if self.sparse:
@@ -168,10 +174,11 @@ class _Trainer:
                 loss = self._loss(xb, tf.gather(tags, idx), tf.gather(mask, idx),
                                   tf.gather(weight, idx),
                                   tf.stack([seed[0], seed[1] + i]), hyper)
-            grads = tape.gradient(loss, self.params)
-            update = self._adam(hyper)
-            for p, g, m, v in zip(self.params, grads, self.m, self.v):
-                update(p, g, m, v)
+            if update:
+                grads = tape.gradient(loss, self.params)
+                adam = self._adam(hyper)
+                for p, g, m, v in zip(self.params, grads, self.m, self.v):
+                    adam(p, g, m, v)
             nb = tf.cast(tf.shape(idx)[0], tf.float32)
             return i + 1, total + loss * nb
 
@@ -197,9 +204,10 @@ class _KerasTrainer:
         self.optimizer = keras.optimizers.Adam(lr, beta_1=b1, beta_2=b2, epsilon=eps)
         self.variables = [*model.trainable_variables, self.table]
         self.optimizer.build(self.variables)
-        self.run_epoch = tf.function(self._run_epoch)
+        self.run_epoch = tf.function(functools.partial(self._run_epoch, update=True))
+        self.evaluate = tf.function(functools.partial(self._run_epoch, update=False))
 
-    def _run_epoch(self, X, tags, mask, weight, perm, batch_size, seed, hyper):
+    def _run_epoch(self, X, tags, mask, weight, perm, batch_size, seed, hyper, update):
         _, push_weight, max_norm, n_neg, wbar = tf.unstack(hyper[4:])
         n = tf.shape(perm)[0]
 
@@ -215,8 +223,9 @@ class _KerasTrainer:
                     n_negatives=tf.cast(n_neg, tf.int32) if self.sampled else None,
                     seed=tf.stack([seed[0], seed[1] + i]),
                 ) + tf.add_n([0.0, *self.model.losses])
-            grads = tape.gradient(loss, self.variables)
-            self.optimizer.apply_gradients(zip(grads, self.variables))
+            if update:
+                grads = tape.gradient(loss, self.variables)
+                self.optimizer.apply_gradients(zip(grads, self.variables))
             return i + 1, total + loss * tf.cast(tf.shape(idx)[0], tf.float32)
 
         _, total = tf.while_loop(lambda i, _: i < (n + batch_size - 1) // batch_size,
@@ -236,24 +245,18 @@ def train_keras(model, X, tags, mask, weight, table, *, metric, max_norm, n_nega
                 max_iter, tol, n_iter_no_change, rng, verbose=0, validation=None):
     """Like :func:`train`, for a Keras encoder (trained in place).
 
-    ``validation`` receives the model and the class table. Returns the
-    table (numpy) and the :class:`History`; with ``validation`` the model
-    and table are those of the best epoch.
+    Returns the table (numpy) and the :class:`History`; with ``validation``
+    data the model and table are those of the best epoch.
     """
     sampled = n_negatives is not None and n_negatives < table.shape[0] - 1
-    hyper = tf.constant([learning_rate, beta_1, beta_2, epsilon, 0.0, push_weight,
-                         max_norm, n_negatives or 0, float(np.mean(weight))],
-                        tf.float32)
-    trainer = _KerasTrainer(model, table, metric, sampled, hyper.numpy())
-    data = (tf.constant(X), tf.constant(tags, tf.int32), tf.constant(mask, tf.float32),
-            tf.constant(weight, tf.float32))
-    check = None
-    if validation is not None:
-        def check():
-            return validation(model, trainer.table.numpy())
-    history = _epochs(trainer, data, tf.constant(min(batch_size, len(tags)), tf.int32),
-                      hyper, max_iter, tol, n_iter_no_change, rng, verbose, check)
-    if validation is not None and history.best_params is not None:
+    hyper = _hyper(learning_rate, beta_1, beta_2, epsilon, 0.0, push_weight, max_norm,
+                   n_negatives)
+    trainer = _KerasTrainer(model, table, metric, sampled, hyper)
+    history = _epochs(trainer, _data(X, tags, mask, weight, tf.constant(X)),
+                      min(batch_size, len(tags)), hyper, max_iter, tol,
+                      n_iter_no_change, rng, verbose,
+                      validation and _data(*validation, tf.constant(validation[0])))
+    if history.best_params is not None:
         trainer.restore(history.best_params)
     return trainer.table.numpy(), history
 
@@ -274,6 +277,15 @@ def init_params(n_features, hidden_layer_sizes, n_components, n_classes, activat
         params.append(rng.uniform(-bound, bound, (fan_in, fan_out)))
         params.append(np.zeros(fan_out))
     table = rng.standard_normal((n_classes, n_components))
+    if metric == "kl" and n_classes <= n_components:
+        # Start at the push optimum, as random directions do for the other
+        # metrics (nearly orthogonal): softmax of random logits overlap a lot,
+        # and the table would need thousands of steps to separate them. Here
+        # each class's logits peak on a coordinate of its own (mean zero, the
+        # most concentrated distribution under the norm bound), jittered.
+        peaks = np.full((n_classes, n_components), -1.0 / n_components)
+        peaks[np.arange(n_classes), rng.permutation(n_components)[:n_classes]] += 1.0
+        table = peaks + 0.1 * table / np.sqrt(n_components)
     order = 1 if metric == "manhattan" else 2
     table *= max_norm / np.linalg.norm(table, ord=order, axis=1, keepdims=True)
     params.append(table)
@@ -290,8 +302,17 @@ def _as_tensors(X):
     return False, tf.constant(X, tf.float32)
 
 
+# An epoch whose loss exceeds this many times the initial one (or 1) diverged:
+# the min-max loss starts near 1 and a stable fit only lowers it.
+_DIVERGED = 10.0
+
+
 class NonFiniteLossError(FloatingPointError):
     """The training loss became NaN or infinite."""
+
+
+class DivergedError(NonFiniteLossError):
+    """The training loss grew far above its initial value."""
 
 
 class History:
@@ -303,28 +324,54 @@ class History:
         self.best_params = None
 
 
+def _hyper(learning_rate, beta_1, beta_2, epsilon, alpha, push_weight, max_norm,
+           n_negatives):
+    return np.array([learning_rate, beta_1, beta_2, epsilon, alpha, push_weight,
+                     max_norm, n_negatives or 0, 1.0], np.float32)
+
+
+def _data(X, tags, mask, weight, X_tensor):
+    """Arguments of an epoch: the data as tensors, and its mean weight."""
+    return ((X_tensor, tf.constant(tags, tf.int32), tf.constant(mask, tf.float32),
+             tf.constant(weight, tf.float32)), float(np.mean(weight)))
+
+
 def _epochs(trainer, data, batch, hyper, max_iter, tol, n_iter_no_change, rng,
             verbose, validation):
     """Run epochs until the monitored value stalls for ``n_iter_no_change``.
 
-    The monitored value is ``validation()`` (higher is better) when given,
-    with ``trainer.snapshot()`` of the best epoch kept, else minus the
-    training loss.
+    The monitored value is minus the loss on the ``validation`` data when
+    given (evaluated in the same compiled code, with ``trainer.snapshot()`` of
+    the best epoch kept), else minus the training loss.
     """
-    n = int(data[1].shape[0])
+    def evaluate(data):
+        (X, tags, mask, weight), wbar = data
+        n = int(tags.shape[0])
+        h = tf.constant(np.r_[hyper[:-1], wbar], tf.float32)
+        return float(trainer.evaluate(X, tags, mask, weight, tf.range(n), batch,
+                                      tf.constant([0, 0]), h))
+
+    n = int(data[0][1].shape[0])
+    arrays, train_hyper = data[0], tf.constant(np.r_[hyper[:-1], data[1]], tf.float32)
+    batch = tf.constant(batch, tf.int32)
     history, best, no_improve = History(), -np.inf, 0
+    initial = evaluate(data)
+    if not np.isfinite(initial):
+        raise NonFiniteLossError(0)
     for epoch in range(max_iter):
         start = time.perf_counter()
         perm = tf.constant(rng.permutation(n).astype(np.int32))
         seed = tf.constant(rng.randint(0, 2**31 - 1, size=2), tf.int32)
-        loss = float(trainer.run_epoch(*data, perm, batch, seed, hyper))
+        loss = float(trainer.run_epoch(*arrays, perm, batch, seed, train_hyper))
         if not np.isfinite(loss):
             raise NonFiniteLossError(epoch + 1)
+        if loss > _DIVERGED * max(initial, 1.0):
+            raise DivergedError(epoch + 1, initial, loss)
         history.loss_curve.append(loss)
         message = f"Epoch {epoch + 1}, loss = {loss:.6f}"
         monitored = -loss
         if validation is not None:
-            monitored = validation()
+            monitored = -evaluate(validation)
             history.validation_scores.append(monitored)
             message += f", validation score = {monitored:.6f}"
             if monitored > best:
@@ -346,30 +393,26 @@ def train(X, tags, mask, weight, params, opt_state, *, activation, metric, max_n
           validation=None):
     """Run epochs of minibatch Adam until the monitored value stops improving.
 
-    ``validation``, if given, maps the parameters (numpy) to a score, checked
-    after each epoch. Returns the new parameters, the optimizer state and the
-    :class:`History`.
+    ``validation``, if given, is held-out ``(X, tags, mask, weight)`` whose
+    loss is monitored after each epoch. Returns the parameters (of the best
+    epoch with ``validation``), the optimizer state and the :class:`History`.
     """
-    sparse, X = _as_tensors(X)
-    n = tags.shape[0]
     n_classes = params[-1].shape[0]
     sampled = n_negatives is not None and n_negatives < n_classes - 1
+    sparse, X_tensor = _as_tensors(X)
     trainer = _trainer(len(params), activation, metric, sparse, sampled)
-    tags, mask = tf.constant(tags, tf.int32), tf.constant(mask, tf.float32)
-    wbar = float(np.mean(weight))
-    weight = tf.constant(weight, tf.float32)
-    hyper = tf.constant([learning_rate, beta_1, beta_2, epsilon, alpha, push_weight,
-                         max_norm, n_negatives or 0, wbar], tf.float32)
-    batch = tf.constant(min(batch_size, n), tf.int32)
+    hyper = _hyper(learning_rate, beta_1, beta_2, epsilon, alpha, push_weight, max_norm,
+                   n_negatives)
+    data = _data(X, tags, mask, weight, X_tensor)
+    if validation is not None:
+        validation = _data(*validation, _as_tensors(validation[0])[1])
     with trainer.lock:
         trainer.load(params, opt_state)
-        check = None
-        if validation is not None:
-            def check():
-                return validation(trainer.snapshot())
         try:
-            history = _epochs(trainer, (X, tags, mask, weight), batch, hyper, max_iter,
-                              tol, n_iter_no_change, rng, verbose, check)
+            history = _epochs(trainer, data, min(batch_size, len(tags)), hyper,
+                              max_iter, tol, n_iter_no_change, rng, verbose, validation)
         finally:
             params, opt_state = trainer.unload()
+    if history.best_params is not None:
+        params = history.best_params
     return params, opt_state, history

@@ -20,7 +20,8 @@ metric        sample / class embedding     pull ``D(z, e)``              push: p
 ============  ===========================  ============================  =====================
 cosine        ``z/|z|``, ``e/|e|``         ``1 - cos(z, e)``             ``cos(e_i, e_j)^2``
 euclidean     ``z``, ``e`` with |e|_2 <= R ``|z - e|_2^2 / R^2``         ``(|e_i-e_j|^2/R^2 - 2)^2``
-manhattan     ``z``, ``e`` with |e|_1 <= R ``|z - e|_1 / R``             ``(|e_i-e_j|_1/R - 2)^2``
+manhattan     ``z/|z|_1``, ``e/R`` with    ``|z - e|_1^2``               ``(|e_i-e_j|_1^2 - 4)^2``
+                |e|_1 <= R
 kl            ``softmax(z)``, ``softmax(e)``  ``KL(q_e || p_z)``          ``(JS(q_i, q_j)/log 2 - 1)^2``
                 with |e|_2 <= R
 ============  ===========================  ============================  =====================
@@ -90,11 +91,19 @@ def _clip_norm(x, max_norm, ord=2):
 def sample_space(z, metric):
     """Map raw sample embeddings to the space the metric compares in.
 
-    Cosine: unit vectors. KL: log-probabilities. Euclidean, manhattan: as is.
+    Cosine: unit vectors. Manhattan: unit L1 norm. KL: log-probabilities.
+    Euclidean: as is.
+
+    Manhattan compares on the L1 sphere because L1 midpoints are not unique:
+    the points at equal distance from two classes at the push target include
+    the origin, which is as close to every other class, and nothing but this
+    constraint keeps a sample of two classes from drifting there.
     """
     _check_metric(metric)
     if metric == "cosine":
         return z / _safe_norm(z)
+    if metric == "manhattan":
+        return z / tf.maximum(_safe_norm(z, ord=1), _EPS)
     if metric == "kl":
         return tf.nn.log_softmax(z, axis=-1)
     return z
@@ -103,8 +112,10 @@ def sample_space(z, metric):
 def class_space(e, metric, max_norm=None):
     """Map raw class embeddings to the space the metric compares in.
 
-    Cosine: unit vectors. Euclidean, manhattan: clipped to norm ``max_norm``
-    (L2, L1). KL: log-probabilities of logits clipped to L2 norm ``max_norm``.
+    Cosine: unit vectors. Euclidean: clipped to L2 norm ``max_norm``.
+    Manhattan: clipped to L1 norm ``max_norm``, in units of ``max_norm`` (the
+    unit L1 ball, where the samples lie on the sphere). KL: log-probabilities
+    of logits clipped to L2 norm ``max_norm``.
     """
     _check_metric(metric)
     if max_norm is None:
@@ -112,7 +123,7 @@ def class_space(e, metric, max_norm=None):
     if metric == "cosine":
         return e / _safe_norm(e)
     if metric == "manhattan":
-        return _clip_norm(e, max_norm, ord=1)
+        return _clip_norm(e, max_norm, ord=1) / max_norm
     e = _clip_norm(e, max_norm)
     if metric == "kl":
         return tf.nn.log_softmax(e, axis=-1)
@@ -133,7 +144,9 @@ def pull_distance(z, e, metric, max_norm=None):
     if metric == "euclidean":
         return tf.reduce_sum(tf.square(z - e), axis=-1) / max_norm**2
     if metric == "manhattan":
-        return tf.reduce_sum(tf.abs(z - e), axis=-1) / max_norm
+        # squared, as euclidean: for a sample of several classes the minimum is
+        # at equal distance from them (the plain L1 sum is flat along the box)
+        return tf.square(tf.reduce_sum(tf.abs(z - e), axis=-1))
     # KL(q_e || p_z), both given as log-probabilities
     return tf.reduce_sum(tf.exp(e) * (e - z), axis=-1)
 
@@ -158,7 +171,9 @@ def pair_penalty(a, b, metric, max_norm=None):
     """Push penalty for pairs of mapped class embeddings (last axis).
 
     Zero exactly at the target separation: orthogonal unit vectors (cosine),
-    vectors at distance ``sqrt(2) R`` (euclidean), ``2 R`` (manhattan), or
+    vectors at distance ``sqrt(2) R`` (euclidean), ``2`` in units of ``R``
+    (manhattan: disjoint or opposite-signed supports, penalised in squared
+    distance as euclidean), or
     distributions with disjoint support (kl, Jensen-Shannon = log 2).
     """
     _check_metric(metric)
@@ -170,8 +185,8 @@ def pair_penalty(a, b, metric, max_norm=None):
         sq = tf.reduce_sum(tf.square(a - b), axis=-1) / max_norm**2
         return tf.square(sq - 2.0)
     if metric == "manhattan":
-        d = tf.reduce_sum(tf.abs(a - b), axis=-1) / max_norm
-        return tf.square(d - 2.0)
+        sq = tf.square(tf.reduce_sum(tf.abs(a - b), axis=-1))
+        return tf.square(sq - 4.0)
     pa, pb = tf.exp(a), tf.exp(b)
     log_m = tf.math.log(0.5 * (pa + pb) + _EPS)
     js = 0.5 * tf.reduce_sum(pa * (a - log_m) + pb * (b - log_m), axis=-1)
