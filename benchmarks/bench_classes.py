@@ -142,7 +142,7 @@ def child(args):
     # instrumented fit
     from sklearn_minmax import _training
 
-    spent, calls = {}, {}
+    spent, calls, peaks = {}, {}, {}
 
     def wrap(owner, name, key, static=False):
         if not hasattr(owner, name):  # another version of the package
@@ -156,6 +156,7 @@ def child(args):
             finally:
                 spent[key] = spent.get(key, 0.0) + time.perf_counter() - t
                 calls[key] = calls.get(key, 0) + 1
+                peaks[key] = peak_mib()  # peak RSS so far, at the end of it
 
         setattr(owner, name, staticmethod(inner) if static else inner)
 
@@ -180,6 +181,7 @@ def child(args):
     res["stages_s"] = dict(spent)
     res["stage_calls"] = dict(calls)
     res["rss_after_fit_mib"] = peak_mib()
+    res["rss_peak_at_end_of_mib"] = dict(peaks)
     spent.clear()
     calls.clear()
 

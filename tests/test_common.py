@@ -1,11 +1,13 @@
 """scikit-learn's estimator checks, with no skip and no expected failure."""
 
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_minmax import MinMaxClassifier
 
 
-@parametrize_with_checks([MinMaxClassifier()])
+@parametrize_with_checks(
+    [MinMaxClassifier(metric=metric) for metric in ("cosine", "euclidean", "manhattan",
+                                                    "kl")]
+)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -24,10 +24,14 @@ def exact_by_blob(P, Y, blob):
     return {int(b): exact[blob == b].mean() for b in np.unique(blob)}
 
 
+METRICS = ["cosine", "euclidean", "manhattan", "kl"]
+
+
+@pytest.mark.parametrize("metric", METRICS)
 @pytest.mark.parametrize("variant", list(SEED_VARIANTS))
-def test_seed_experiment_shared_blob_gets_both_classes(variant):
+def test_seed_experiment_shared_blob_gets_both_classes(variant, metric):
     X, y, Y, blob = make_partial_tags(random_state=100, **SEED_VARIANTS[variant])
-    clf = MinMaxClassifier(random_state=0).fit(X, y)
+    clf = MinMaxClassifier(metric=metric, random_state=0).fit(X, y)
     rates = exact_by_blob(clf.predict_multilabel(X), Y, blob)
     assert min(rates.values()) >= 0.95, rates
 
@@ -53,13 +57,14 @@ def test_seed_experiment_defeats_softmax_and_bce(baseline):
     assert rates[2] < 0.5, rates  # the shared blob is split, not put in both
 
 
-def test_single_positive_multilabel_beats_assume_negative():
+@pytest.mark.parametrize("metric", METRICS)
+def test_single_positive_multilabel_beats_assume_negative(metric):
     X, y, Y = make_single_positive(
         n_samples=2000, n_features=20, n_classes=5, n_labels=2, random_state=0
     )
     X_tr, X_te, y_tr, _, _, Y_te = train_test_split(X, y, Y, test_size=0.5,
                                                     random_state=0)
-    ours = make_pipeline(StandardScaler(), MinMaxClassifier(random_state=0))
+    ours = make_pipeline(StandardScaler(), MinMaxClassifier(metric=metric, random_state=0))
     ours.fit(X_tr, y_tr)
     P = ours[-1].predict_multilabel(ours[0].transform(X_te))
     baseline = make_pipeline(StandardScaler(), OneVsRestClassifier(LogisticRegression()))
