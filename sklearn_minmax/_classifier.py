@@ -39,8 +39,11 @@ from ._utils import (
 METRICS = ("cosine", "euclidean", "manhattan", "kl")
 DEFAULT_MAX_NORM = {"cosine": 1.0, "euclidean": 1.0, "manhattan": 1.0, "kl": 8.0}
 
-# Rows whose scores against every class are used to estimate the decision rule.
-_MAX_SCORE_ENTRIES = 2**24
+# Scores against every class used to estimate the decision rule (a random
+# subsample of rows), rows embedded at a time, rows used to fit the softmax.
+_MAX_SCORE_ENTRIES = 2**20
+_ROWS = 2**16
+_SOFTMAX_ROWS = 1000
 # Confidence at the typical own-tag score (and 1 - it at the non-member score).
 _PROBA_AT_TYPICAL = 0.95
 # Shrinkage of per-class statistics toward the global ones (pseudo-count).
@@ -680,20 +683,25 @@ class MinMaxClassifier(
 
     def _fit_decision_rule(self, X, tags, mask, weight, rng):
         """Per-class thresholds and probability scales from training scores."""
-        n_classes = len(self.classes_)
-        Z = self._embed(X)
+        n_classes, metric = len(self.classes_), self.metric
         E = self._class_space()
-        # own-tag scores, for every tagged (sample, class) pair
+        # own-tag scores of every tagged (sample, class) pair, in chunks of rows
         rows, slots = np.nonzero(mask)
         cls = tags[rows, slots]
-        own = _rule_space(_scoring.paired_similarity(
-            _scoring.sample_space(Z[rows], self.metric), E[cls], self.metric
-        ), self.metric)
+        own = np.empty(len(rows))
+        bounds = np.searchsorted(rows, np.arange(0, X.shape[0] + _ROWS, _ROWS))
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            r = rows[start:stop]
+            if len(r):
+                z = _scoring.sample_space(self._embed(X[r]), metric)
+                own[start:stop] = _scoring.paired_similarity(z, E[cls[start:stop]],
+                                                             metric)
+        own = _rule_space(own, metric)
         # scores against every class, on a subsample of rows
-        n_sub = min(len(Z), max(200, _MAX_SCORE_ENTRIES // n_classes))
-        sub = np.sort(rng.choice(len(Z), n_sub, replace=False))
-        S = _scoring.scores(Z[sub], E, self.metric)
-        R = _rule_space(S, self.metric)
+        n_sub = min(X.shape[0], max(200, _MAX_SCORE_ENTRIES // n_classes))
+        sub = np.sort(rng.choice(X.shape[0], n_sub, replace=False))
+        S = _scoring.scores(self._embed(X[sub]), E, metric)
+        R = _rule_space(S, metric)
         tagged = np.zeros((n_sub, n_classes), dtype=bool)
         r, s = np.nonzero(mask[sub])
         tagged[r, tags[sub][r, s]] = True
@@ -713,8 +721,9 @@ class MinMaxClassifier(
         self._rule_thresholds = _from_rule_space(m0 + 0.5 * spread, self.metric)
         self._rule_slopes = 2 * np.log(_PROBA_AT_TYPICAL / (1 - _PROBA_AT_TYPICAL)) / spread
         if not self._multilabel:
-            self._softmax_scale = self._fit_softmax_scale(S, tags[sub, 0], weight[sub],
-                                                          m1_all - m0_all)
+            few = slice(0, _SOFTMAX_ROWS)
+            self._softmax_scale = self._fit_softmax_scale(
+                S[few], tags[sub, 0][few], weight[sub][few], m1_all - m0_all)
 
     @staticmethod
     def _fit_softmax_scale(S, y, weight, spread):
@@ -758,7 +767,13 @@ class MinMaxClassifier(
         return Z
 
     def _class_space(self):
-        return _scoring.class_space(self.class_embeddings_, self.metric, self._max_norm)
+        """The class table mapped for scoring, computed once per fit."""
+        cached = self.__dict__.get("_mapped_classes")
+        if cached is None or cached[0] is not self.class_embeddings_:
+            mapped = _scoring.class_space(self.class_embeddings_, self.metric,
+                                          self._max_norm)
+            self._mapped_classes = cached = (self.class_embeddings_, mapped)
+        return cached[1]
 
     def _score_chunks(self, X):
         """Scores of validated ``X`` in chunks of rows (see _scoring)."""

@@ -70,6 +70,14 @@ _EPS = 1e-12
 _LOG2 = math.log(2.0)
 
 
+def _n_rows(table):
+    """Number of rows, without reading a variable's values (which would copy
+    a table that is updated row by row)."""
+    if isinstance(table, tf.Variable):
+        return tf.raw_ops.VariableShape(input=table.handle, out_type=tf.int32)[0]
+    return tf.shape(table)[0]
+
+
 def _check_metric(metric):
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}; got {metric!r}.")
@@ -306,8 +314,8 @@ def minmax_loss(
         push = push_loss(class_space(class_embeddings, metric, max_norm), metric,
                          max_norm)
     else:
-        n_classes = tf.shape(class_embeddings)[0]
-        negatives = sample_negatives(tags[:, 0], n_classes, n_negatives, seed)
+        negatives = sample_negatives(tags[:, 0], _n_rows(class_embeddings),
+                                     n_negatives, seed)
         per_example = sampled_push_loss(class_embeddings, tags[:, 0], negatives, metric,
                                         max_norm)
         push = tf.reduce_sum(sample_weight * per_example) / batch
