@@ -44,6 +44,9 @@ DEFAULT_MAX_NORM = {"cosine": 1.0, "euclidean": 1.0, "manhattan": 1.0, "kl": 8.0
 _MAX_SCORE_ENTRIES = 2**20
 _ROWS = 2**16
 _SOFTMAX_ROWS = 1000
+# Where the default threshold sits between the typical non-member (0) and
+# own-tag (1) scores of a class, in squared-distance units (bench_quality.py).
+_TAU = 0.5
 # Confidence at the typical own-tag score (and 1 - it at the non-member score).
 _PROBA_AT_TYPICAL = 0.95
 # Shrinkage of per-class statistics toward the global ones (pseudo-count).
@@ -718,7 +721,7 @@ class MinMaxClassifier(
         m0 = np.nan_to_num(column_weighted_median(R, weight[sub], ~tagged))
         m0 = (k0 * m0 + _SHRINK * m0_all) / (k0 + _SHRINK)
         spread = np.maximum(m1 - m0, 1e-6 * max(abs(m1_all - m0_all), 1e-6))
-        self._rule_thresholds = _from_rule_space(m0 + 0.5 * spread, self.metric)
+        self._rule_thresholds = _from_rule_space(m0 + _TAU * spread, self.metric)
         self._rule_slopes = 2 * np.log(_PROBA_AT_TYPICAL / (1 - _PROBA_AT_TYPICAL)) / spread
         if not self._multilabel:
             few = slice(0, _SOFTMAX_ROWS)
