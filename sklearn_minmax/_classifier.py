@@ -53,6 +53,12 @@ _PROBA_AT_TYPICAL = 0.95
 _SHRINK = 5.0
 
 
+def _version():
+    from . import __version__
+
+    return __version__
+
+
 def _random_state(random_state):
     """A RandomState for ``fit`` that never draws from numpy's global state."""
     if random_state is None:
@@ -890,6 +896,23 @@ class MinMaxClassifier(
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`."""
         return np.log(self.predict_proba(X))
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        if type(self).__module__.startswith("sklearn_minmax."):
+            state["_sklearn_minmax_version"] = _version()
+        return state
+
+    def __setstate__(self, state):
+        saved = state.pop("_sklearn_minmax_version", None)
+        if saved is not None and saved != _version():
+            warnings.warn(
+                f"Trying to unpickle {type(self).__name__} from sklearn_minmax "
+                f"{saved} with sklearn_minmax {_version()}. It may give wrong "
+                "results; refit it with this version.",
+                UserWarning,
+            )
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

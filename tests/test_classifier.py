@@ -240,3 +240,17 @@ def test_divergence_raises_and_leaves_estimator_unfitted(blobs):
     with pytest.raises(FloatingPointError, match="learning_rate"):
         clf.fit(X * 1e18, y)
     assert not hasattr(clf, "coefs_")
+
+
+def test_pickle_from_another_version_warns_with_both_versions(fitted):
+    import sklearn_minmax
+
+    data = pickle.dumps(fitted)
+    assert pickle.loads(data).__dict__.get("_sklearn_minmax_version") is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pickle.loads(data)  # same version: silent
+    old = data.replace(sklearn_minmax.__version__.encode(), b"0.0.1")
+    with pytest.warns(UserWarning, match=rf"sklearn_minmax 0\.0\.1 with "
+                                          rf"sklearn_minmax {sklearn_minmax.__version__}"):
+        pickle.loads(old)
