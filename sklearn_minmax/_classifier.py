@@ -17,7 +17,6 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import label_ranking_average_precision_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -624,6 +623,7 @@ class MinMaxClassifier(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",
                 ConvergenceWarning,
+                stacklevel=3,
             )
         self._fit_decision_rule(X, tags, mask, weight, rng)
         return self
@@ -911,6 +911,7 @@ class MinMaxClassifier(
                 f"{saved} with sklearn_minmax {_version()}. It may give wrong "
                 "results; refit it with this version.",
                 UserWarning,
+                stacklevel=2,
             )
         super().__setstate__(state)
 

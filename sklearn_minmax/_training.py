@@ -261,7 +261,7 @@ def train_keras(model, X, tags, mask, weight, table, *, metric, max_norm, n_nega
     return trainer.table.numpy(), history
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _trainer(n_params, activation, metric, sparse, sampled):
     return _Trainer(n_params, activation, metric, sparse, sampled)
 

@@ -13,18 +13,15 @@ vectors while ``n_classes <= n_components`` (a tight frame beyond that). The
 target is never "as far as possible": for two classes it leaves room for a
 point that is close to both, which is what multi-membership needs.
 
-Per metric (``R`` is ``max_norm``):
+Per metric (``R`` is ``max_norm``; sample space / class space, pull, push):
 
-============  ===========================  ============================  =====================
-metric        sample / class embedding     pull ``D(z, e)``              push: pair penalty
-============  ===========================  ============================  =====================
-cosine        ``z/|z|``, ``e/|e|``         ``1 - cos(z, e)``             ``cos(e_i, e_j)^2``
-euclidean     ``z``, ``e`` with |e|_2 <= R ``|z - e|_2^2 / R^2``         ``(|e_i-e_j|^2/R^2 - 2)^2``
-manhattan     ``z/|z|_1``, ``e/R`` with    ``|z - e|_1^2``               ``(|e_i-e_j|_1^2 - 4)^2``
-                |e|_1 <= R
-kl            ``softmax(z)``, ``softmax(e)``  ``KL(q_e || p_z)``          ``(JS(q_i, q_j)/log 2 - 1)^2``
-                with |e|_2 <= R
-============  ===========================  ============================  =====================
+- cosine: ``z/|z|``, ``e/|e|``; ``1 - cos(z, e)``; ``cos(e_i, e_j)^2``.
+- euclidean: ``z``, ``e`` with ``|e|_2 <= R``; ``|z - e|_2^2 / R^2``;
+  ``(|e_i - e_j|_2^2 / R^2 - 2)^2``.
+- manhattan: ``z/|z|_1``, ``e/R`` with ``|e|_1 <= R``; ``|z - e|_1^2``;
+  ``(|e_i - e_j|_1^2 - 4)^2``.
+- kl: ``log softmax(z)``, ``log softmax(e)`` with ``|e|_2 <= R``;
+  ``KL(q_e || p_z)``; ``(JS(q_i, q_j) / log 2 - 1)^2``.
 
 ``KL(q_e || p_z)`` is taken in this direction because, summed over the
 classes a sample is tagged with, it is minimised by the *mixture* of those
