@@ -40,7 +40,7 @@ DEFAULT_MAX_NORM = {"cosine": 1.0, "euclidean": 1.0, "manhattan": 1.0, "kl": 8.0
 
 # Scores against every class used to estimate the decision rule (a random
 # subsample of rows), rows embedded at a time, rows used to fit the softmax.
-_MAX_SCORE_ENTRIES = 2**20
+_MAX_SCORE_ENTRIES = 2**18
 _ROWS = 2**16
 _SOFTMAX_ROWS = 1000
 # Where the default threshold sits between the typical non-member (0) and

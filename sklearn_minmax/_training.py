@@ -145,10 +145,11 @@ class _Trainer:
                 v.scatter_update(tf.IndexedSlices(v_rows, rows))
                 p.scatter_sub(tf.IndexedSlices(step * m_rows / (tf.sqrt(v_rows) + eps),
                                                rows))
-            else:
-                m.assign(b1 * m + (1.0 - b1) * g)
-                v.assign(b2 * v + (1.0 - b2) * tf.square(g))
-                p.assign_sub(step * m / (tf.sqrt(v) + eps))
+            else:  # one fused kernel per variable
+                tf.raw_ops.ResourceApplyAdam(
+                    var=p.handle, m=m.handle, v=v.handle, beta1_power=b1**t,
+                    beta2_power=b2**t, lr=lr, beta1=b1, beta2=b2, epsilon=eps,
+                    grad=g)
 
         t = self.t.assign_add(1.0)
         step = lr * tf.sqrt(1.0 - b2**t) / (1.0 - b1**t)
