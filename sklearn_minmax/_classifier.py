@@ -28,15 +28,13 @@ from sklearn.utils.validation import (
 )
 
 from . import _scoring
+from ._scoring import DEFAULT_MAX_NORM, METRICS
 from ._utils import (
     column_weighted_median,
     grouped_weighted_median,
     merge_duplicates,
     weighted_quantile,
 )
-
-METRICS = ("cosine", "euclidean", "manhattan", "kl")
-DEFAULT_MAX_NORM = {"cosine": 1.0, "euclidean": 1.0, "manhattan": 1.0, "kl": 8.0}
 
 # Scores against every class used to estimate the decision rule (a random
 # subsample of rows), rows embedded at a time, rows used to fit the softmax.

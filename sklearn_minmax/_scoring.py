@@ -11,6 +11,10 @@ from scipy.special import expit, log_softmax
 
 _CHUNK = 2**22  # scores computed this many values at a time
 
+METRICS = ("cosine", "euclidean", "manhattan", "kl")
+# Norm bound of the class embeddings when ``max_norm=None`` (unused by cosine).
+DEFAULT_MAX_NORM = {"cosine": 1.0, "euclidean": 1.0, "manhattan": 1.0, "kl": 8.0}
+
 
 def _activation(name, h):
     if name == "relu":

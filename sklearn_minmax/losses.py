@@ -48,6 +48,8 @@ import math
 import keras
 import tensorflow as tf
 
+from ._scoring import DEFAULT_MAX_NORM, METRICS
+
 __all__ = [
     "METRICS",
     "MinMaxLoss",
@@ -61,8 +63,6 @@ __all__ = [
     "similarity",
 ]
 
-METRICS = ("cosine", "euclidean", "manhattan", "kl")
-DEFAULT_MAX_NORM = {"cosine": 1.0, "euclidean": 1.0, "manhattan": 1.0, "kl": 8.0}
 _EPS = 1e-12
 _LOG2 = math.log(2.0)
 
