@@ -7,8 +7,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import minimize_scalar
-from scipy.special import expit, log_softmax, softmax
+from scipy.special import expit, softmax
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -27,29 +26,15 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _scoring
+from . import _decision, _scoring
 from ._scoring import DEFAULT_MAX_NORM, METRICS
-from ._utils import (
-    column_weighted_median,
-    grouped_weighted_median,
-    merge_duplicates,
-    weighted_quantile,
-)
+from ._utils import merge_duplicates
 
 # Scores against every class used to estimate the decision rule (a random
 # subsample of rows), rows embedded at a time, rows used to fit the softmax.
 _MAX_SCORE_ENTRIES = 2**18
 _ROWS = 2**16
 _SOFTMAX_ROWS = 1000
-# Where the default threshold sits between the typical non-member (0) and
-# own-tag (1) scores of a class, in squared-distance units (bench_quality.py).
-_TAU = 0.5
-# Confidence at the typical own-tag score (and 1 - it at the non-member score).
-_PROBA_AT_TYPICAL = 0.95
-# Shrinkage of per-class statistics toward the global ones (pseudo-count).
-_SHRINK = 5.0
-
-
 def _version():
     from . import __version__
 
@@ -105,34 +90,6 @@ def _split(tags, fraction, multilabel, rng):
             stratify = tags[:, 0]
     return train_test_split(np.arange(n), test_size=n_val, stratify=stratify,
                             random_state=rng.randint(np.iinfo(np.int32).max))
-
-
-def _rule_space(scores, metric):
-    """Scores in squared-distance units, where the decision rule is taken.
-
-    ``cos`` is already there (``1 - cos`` is half the squared chordal
-    distance); the euclidean and manhattan scores ``-d`` become ``-d**2``.
-    ``-KL`` becomes ``exp(-KL/2) - 1``, minus an upper bound of the squared
-    Hellinger distance ``1 - sum sqrt(p q)`` (by Jensen), which is ``1 - cos``
-    of the square-root embeddings on the unit sphere: bounded like cosine, and
-    exact where it matters, ``1 - 1/sqrt(2)`` between a distribution and its
-    even mixture with a disjoint one, 1 between disjoint ones. Raw ``-KL``
-    grows without bound away from a class (sample logits are not bounded), so
-    the median non-member score, hence the threshold, would sit far out.
-    """
-    if metric in ("euclidean", "manhattan"):
-        return -np.square(scores)
-    if metric == "kl":
-        return np.expm1(0.5 * np.asarray(scores, dtype=np.float64))
-    return scores
-
-
-def _from_rule_space(values, metric):
-    if metric in ("euclidean", "manhattan"):
-        return -np.sqrt(np.maximum(-values, 0.0))
-    if metric == "kl":
-        return 2.0 * np.log1p(np.maximum(values, -1.0 + 1e-12))
-    return values
 
 
 class MinMaxClassifier(
@@ -703,46 +660,23 @@ class MinMaxClassifier(
                 z = _scoring.sample_space(self._embed(X[r]), metric)
                 own[start:stop] = _scoring.paired_similarity(z, E[cls[start:stop]],
                                                              metric)
-        own = _rule_space(own, metric)
+        own = _decision.rule_space(own, metric)
         # scores against every class, on a subsample of rows
         n_sub = min(X.shape[0], max(200, _MAX_SCORE_ENTRIES // n_classes))
         sub = np.sort(rng.choice(X.shape[0], n_sub, replace=False))
         S = _scoring.scores(self._embed(X[sub]), E, metric)
-        R = _rule_space(S, metric)
+        R = _decision.rule_space(S, metric)
         tagged = np.zeros((n_sub, n_classes), dtype=bool)
         r, s = np.nonzero(mask[sub])
         tagged[r, tags[sub][r, s]] = True
 
-        w_own = weight[rows]
-        m1_all = weighted_quantile(own, w_own, 0.5)
-        m0_all = weighted_quantile(R[~tagged], np.broadcast_to(weight[sub][:, None],
-                                                               R.shape)[~tagged], 0.5)
-        # per class, shrunk toward the all-class medians by _SHRINK pseudo-rows
-        k1 = np.bincount(cls, weights=w_own, minlength=n_classes) / w_own.mean()
-        m1 = np.nan_to_num(grouped_weighted_median(own, w_own, cls, n_classes))
-        m1 = (k1 * m1 + _SHRINK * m1_all) / (k1 + _SHRINK)
-        k0 = (~tagged).sum(axis=0)
-        m0 = np.nan_to_num(column_weighted_median(R, weight[sub], ~tagged))
-        m0 = (k0 * m0 + _SHRINK * m0_all) / (k0 + _SHRINK)
-        spread = np.maximum(m1 - m0, 1e-6 * max(abs(m1_all - m0_all), 1e-6))
-        self._rule_thresholds = _from_rule_space(m0 + _TAU * spread, self.metric)
-        self._rule_slopes = 2 * np.log(_PROBA_AT_TYPICAL / (1 - _PROBA_AT_TYPICAL)) / spread
+        thresholds, self._rule_slopes, spread = _decision.fit_rule(
+            own, weight[rows], cls, R, weight[sub], tagged)
+        self._rule_thresholds = _decision.from_rule_space(thresholds, metric)
         if not self._multilabel:
             few = slice(0, _SOFTMAX_ROWS)
-            self._softmax_scale = self._fit_softmax_scale(
-                S[few], tags[sub, 0][few], weight[sub][few], m1_all - m0_all)
-
-    @staticmethod
-    def _fit_softmax_scale(S, y, weight, spread):
-        """Temperature of ``softmax(beta * scores)`` maximising the likelihood."""
-        unit = 1.0 / max(spread, 1e-6)
-
-        def nll(log_beta):
-            logp = log_softmax(np.exp(log_beta) * unit * S, axis=1)
-            return -np.average(logp[np.arange(len(y)), y], weights=weight)
-
-        res = minimize_scalar(nll, bounds=(np.log(0.1), np.log(100.0)), method="bounded")
-        return float(np.exp(res.x) * unit)
+            self._softmax_scale = _decision.fit_softmax_scale(
+                S[few], tags[sub, 0][few], weight[sub][few], spread)
 
     # ------------------------------------------------------------ prediction
     @property
@@ -887,8 +821,8 @@ class MinMaxClassifier(
         if not self._multilabel:
             return softmax(self._softmax_scale * S, axis=1)
         eps = np.finfo(np.float64).eps
-        t = _rule_space(self.thresholds_, self.metric)
-        P = expit(self._rule_slopes * (_rule_space(S, self.metric) - t))
+        t = _decision.rule_space(self.thresholds_, self.metric)
+        P = expit(self._rule_slopes * (_decision.rule_space(S, self.metric) - t))
         return np.clip(P, eps, 1 - eps)
 
     def predict_log_proba(self, X):

@@ -1,0 +1,86 @@
+"""The default decision rule and probability scales, fitted from training
+scores (numpy only)."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax
+
+from ._utils import column_weighted_median, grouped_weighted_median, weighted_quantile
+
+# Where the default threshold sits between the typical non-member (0) and
+# own-tag (1) scores of a class, in squared-distance units (bench_quality.py).
+TAU = 0.5
+# Confidence at the typical own-tag score (and 1 - it at the non-member score).
+PROBA_AT_TYPICAL = 0.95
+# Shrinkage of per-class statistics toward the global ones (pseudo-count).
+SHRINK = 5.0
+
+
+
+def rule_space(scores, metric):
+    """Scores in squared-distance units, where the decision rule is taken.
+
+    ``cos`` is already there (``1 - cos`` is half the squared chordal
+    distance); the euclidean and manhattan scores ``-d`` become ``-d**2``.
+    ``-KL`` becomes ``exp(-KL/2) - 1``, minus an upper bound of the squared
+    Hellinger distance ``1 - sum sqrt(p q)`` (by Jensen), which is ``1 - cos``
+    of the square-root embeddings on the unit sphere: bounded like cosine, and
+    exact where it matters, ``1 - 1/sqrt(2)`` between a distribution and its
+    even mixture with a disjoint one, 1 between disjoint ones. Raw ``-KL``
+    grows without bound away from a class (sample logits are not bounded), so
+    the median non-member score, hence the threshold, would sit far out.
+    """
+    if metric in ("euclidean", "manhattan"):
+        return -np.square(scores)
+    if metric == "kl":
+        return np.expm1(0.5 * np.asarray(scores, dtype=np.float64))
+    return scores
+
+
+def from_rule_space(values, metric):
+    if metric in ("euclidean", "manhattan"):
+        return -np.sqrt(np.maximum(-values, 0.0))
+    if metric == "kl":
+        return 2.0 * np.log1p(np.maximum(values, -1.0 + 1e-12))
+    return values
+
+
+
+
+def fit_rule(own, w_own, cls, R, w_sub, tagged):
+    """Per-class thresholds (rule space), sigmoid slopes and the typical spread.
+
+    ``own``: rule-space scores of every tagged (sample, class) pair, classes
+    ``cls``, weights ``w_own``. ``R``: rule-space scores of a subsample of rows
+    against every class, row weights ``w_sub``, ``tagged`` marking their tags.
+    Per class, ``m1`` is the median own-tag score and ``m0`` the median score of
+    the rows not tagged with it, both shrunk toward the all-class medians by
+    ``SHRINK`` pseudo-rows; the threshold is ``m0 + TAU (m1 - m0)``.
+    """
+    n_classes = R.shape[1]
+    m1_all = weighted_quantile(own, w_own, 0.5)
+    w_grid = np.broadcast_to(w_sub[:, None], R.shape)
+    m0_all = weighted_quantile(R[~tagged], w_grid[~tagged], 0.5)
+    k1 = np.bincount(cls, weights=w_own, minlength=n_classes) / w_own.mean()
+    m1 = np.nan_to_num(grouped_weighted_median(own, w_own, cls, n_classes))
+    m1 = (k1 * m1 + SHRINK * m1_all) / (k1 + SHRINK)
+    k0 = (~tagged).sum(axis=0)
+    m0 = np.nan_to_num(column_weighted_median(R, w_sub, ~tagged))
+    m0 = (k0 * m0 + SHRINK * m0_all) / (k0 + SHRINK)
+    spread = np.maximum(m1 - m0, 1e-6 * max(abs(m1_all - m0_all), 1e-6))
+    slopes = 2 * np.log(PROBA_AT_TYPICAL / (1 - PROBA_AT_TYPICAL)) / spread
+    return m0 + TAU * spread, slopes, m1_all - m0_all
+
+
+def fit_softmax_scale(S, y, weight, spread):
+    """Temperature of ``softmax(beta * scores)`` maximising the likelihood."""
+    unit = 1.0 / max(spread, 1e-6)
+
+    def nll(log_beta):
+        logp = log_softmax(np.exp(log_beta) * unit * S, axis=1)
+        return -np.average(logp[np.arange(len(y)), y], weights=weight)
+
+    res = minimize_scalar(nll, bounds=(np.log(0.1), np.log(100.0)), method="bounded")
+    return float(np.exp(res.x) * unit)
