@@ -72,3 +72,12 @@ def test_single_positive_multilabel_beats_assume_negative(metric):
     f1_ours = f1_score(Y_te, P, average="micro")
     f1_base = f1_score(Y_te, baseline.predict(X_te), average="micro")
     assert f1_ours >= f1_base + 0.15, (f1_ours, f1_base)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_sampled_negatives_keep_the_shared_blob(metric):
+    """The n_negatives training mode meets the same bar as all class pairs."""
+    X, y, Y, blob = make_partial_tags(random_state=100, n_classes=4, shared=((0, 1),))
+    clf = MinMaxClassifier(metric=metric, n_negatives=2, random_state=0).fit(X, y)
+    rates = exact_by_blob(clf.predict_multilabel(X), Y, blob)
+    assert min(rates.values()) >= 0.95, rates
