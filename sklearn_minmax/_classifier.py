@@ -34,6 +34,7 @@ from ._utils import merge_duplicates
 # subsample of rows), rows embedded at a time, rows used to fit the softmax.
 _MAX_SCORE_ENTRIES = 2**18
 _ROWS = 2**16
+_OWN_ROWS, _OWN_PER_CLASS = 2**14, 50
 _SOFTMAX_ROWS = 1000
 def _version():
     from . import __version__
@@ -649,8 +650,12 @@ class MinMaxClassifier(
         """Per-class thresholds and probability scales from training scores."""
         n_classes, metric = len(self.classes_), self.metric
         E = self._class_space()
-        # own-tag scores of every tagged (sample, class) pair, in chunks of rows
-        rows, slots = np.nonzero(mask)
+        # own-tag scores of the tagged (sample, class) pairs of a subsample of
+        # rows large enough for per-class medians, in chunks of rows
+        n_own = min(X.shape[0], max(_OWN_ROWS, _OWN_PER_CLASS * n_classes))
+        keep = np.zeros(X.shape[0], dtype=bool)
+        keep[rng.choice(X.shape[0], n_own, replace=False)] = True
+        rows, slots = np.nonzero(mask * keep[:, None])
         cls = tags[rows, slots]
         own = np.empty(len(rows))
         bounds = np.searchsorted(rows, np.arange(0, X.shape[0] + _ROWS, _ROWS))

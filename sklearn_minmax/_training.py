@@ -306,6 +306,9 @@ def _as_tensors(X):
 # An epoch whose loss exceeds this many times the initial one (or 1) diverged:
 # the min-max loss starts near 1 and a stable fit only lowers it.
 _DIVERGED = 10.0
+# Rows on which the initial loss is measured (they are in canonical order, so
+# this is a fixed, row-order independent sample).
+_INITIAL_ROWS = 4096
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -345,9 +348,10 @@ def _epochs(trainer, data, batch, hyper, max_iter, tol, n_iter_no_change, rng,
     given (evaluated in the same compiled code, with ``trainer.snapshot()`` of
     the best epoch kept), else minus the training loss.
     """
-    def evaluate(data):
+    def evaluate(data, rows=None):
+        """Mean loss over ``data`` (its first ``rows`` rows), no update."""
         (X, tags, mask, weight), wbar = data
-        n = int(tags.shape[0])
+        n = int(tags.shape[0]) if rows is None else min(rows, int(tags.shape[0]))
         h = tf.constant(np.r_[hyper[:-1], wbar], tf.float32)
         return float(trainer.evaluate(X, tags, mask, weight, tf.range(n), batch,
                                       tf.constant([0, 0]), h))
@@ -356,7 +360,7 @@ def _epochs(trainer, data, batch, hyper, max_iter, tol, n_iter_no_change, rng,
     arrays, train_hyper = data[0], tf.constant(np.r_[hyper[:-1], data[1]], tf.float32)
     batch = tf.constant(batch, tf.int32)
     history, best, no_improve = History(), -np.inf, 0
-    initial = evaluate(data)
+    initial = evaluate(data, rows=_INITIAL_ROWS)  # the scale of a sound loss
     if not np.isfinite(initial):
         raise NonFiniteLossError(0)
     for epoch in range(max_iter):
