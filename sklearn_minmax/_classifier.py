@@ -191,7 +191,8 @@ class MinMaxClassifier(
         uses ``n_tags / (n_classes * tags of the class)``.
 
     warm_start : bool, default=False
-        Continue from the previous fit's weights and optimizer state.
+        Continue from the previous fit's weights and optimizer state;
+        ``loss_curve_`` and ``n_iter_`` keep counting, as in ``MLPClassifier``.
 
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and negative sampling. No global random
@@ -568,10 +569,10 @@ class MinMaxClassifier(
         else:
             self.validation_scores_ = self.best_validation_score_ = None
             self.best_loss_ = min(history.loss_curve)
-        if first_call or not incremental:
-            self.loss_curve_ = []
-        self.loss_curve_ = self.loss_curve_ + history.loss_curve
-        self.n_iter_ = len(self.loss_curve_) if incremental else len(history.loss_curve)
+        # as in MLPClassifier: warm_start and partial_fit continue the curve
+        previous = [] if first_call else self.loss_curve_
+        self.loss_curve_ = previous + history.loss_curve
+        self.n_iter_ = len(self.loss_curve_)
         self._max_norm = max_norm
         self._n_features_out = self.class_embeddings_.shape[1]
         if not history.converged and not incremental:
