@@ -32,7 +32,7 @@ from ._utils import merge_duplicates
 
 # Scores against every class used to estimate the decision rule (a random
 # subsample of rows), rows embedded at a time, rows used to fit the softmax.
-_MAX_SCORE_ENTRIES = 2**18
+_MAX_SCORE_ENTRIES = 2**17
 _ROWS = 2**16
 _OWN_ROWS, _OWN_PER_CLASS = 2**14, 50
 _SOFTMAX_ROWS = 1000

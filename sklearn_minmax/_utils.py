@@ -67,7 +67,7 @@ def merge_duplicates(X, tags, weight):
 
 def weighted_quantile(values, weights, q):
     """Quantile ``q`` of ``values`` under non-negative ``weights``."""
-    order = np.argsort(values, kind="stable")
+    order = np.argsort(values)
     values, cum = values[order], np.cumsum(weights[order])
     return values[min(np.searchsorted(cum, q * cum[-1]), len(values) - 1)]
 
@@ -92,7 +92,7 @@ def column_weighted_median(values, weights, mask):
 
     ``weights`` has one entry per row; NaN for columns with no row in ``mask``.
     """
-    order = np.argsort(values, axis=0, kind="stable")
+    order = np.argsort(values, axis=0)
     sorted_values = np.take_along_axis(values, order, axis=0)
     w = np.where(mask, weights[:, None], 0.0)
     cum = np.cumsum(np.take_along_axis(w, order, axis=0), axis=0)
