@@ -215,7 +215,7 @@ class _KerasTrainer:
         def body(i, total):
             idx = perm[i * batch_size:tf.minimum((i + 1) * batch_size, n)]
             with tf.GradientTape() as tape:
-                z = tf.cast(self.model(tf.gather(X, idx), training=True), tf.float32)
+                z = tf.cast(self.model(tf.gather(X, idx), training=update), tf.float32)
                 loss = losses.minmax_loss(
                     z, tf.gather(tags, idx), self.table, metric=self.metric,
                     tag_mask=tf.gather(mask, idx),
