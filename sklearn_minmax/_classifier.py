@@ -51,6 +51,18 @@ def _random_state(random_state):
     return np.random.RandomState(random_state)
 
 
+def _check_numeric_frame(X):
+    """Name the non-numeric columns of a DataFrame rather than one bad value."""
+    if not hasattr(X, "select_dtypes"):
+        return
+    bad = [str(c) for c in X.select_dtypes(exclude=["number", "bool"]).columns]
+    if bad:
+        raise ValueError(
+            f"X has non-numeric columns {bad[:10]}: encode them first (for instance "
+            "with OneHotEncoder or OrdinalEncoder in a ColumnTransformer)."
+        )
+
+
 def _check_float32_range(X):
     """Training runs in float32: reject X beyond its range with a clear error."""
     values = X.data if sp.issparse(X) else X
@@ -493,6 +505,8 @@ class MinMaxClassifier(
                           and hasattr(self, "class_embeddings_"))
         state = dict(self.__dict__)
         try:
+            if self.encoder is None:
+                _check_numeric_frame(X)
             X, y = validate_data(self, X, y, multi_output=True, reset=first_call,
                                  **self._X_checks())
             if self.encoder is None:
@@ -701,6 +715,8 @@ class MinMaxClassifier(
 
     def _validate_X(self, X):
         check_is_fitted(self)
+        if self.encoder is None:
+            _check_numeric_frame(X)
         return validate_data(self, X, reset=False, **self._X_checks())
 
     def _embed(self, X):

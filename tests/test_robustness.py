@@ -165,8 +165,8 @@ FIT_ERRORS = [
      lambda y: np.random.RandomState(0).rand(len(y), 3), ValueError,
      r"continuous"),
     ("dataframe_category", _category_frame, None, ValueError,
-     r"string|categor"),
-    ("dataframe_string", _string_frame, None, ValueError, r"string"),
+     r"non-numeric columns \['c'\]"),
+    ("dataframe_string", _string_frame, None, ValueError, r"non-numeric columns"),
 ]
 
 
@@ -315,8 +315,8 @@ PREDICT_ERRORS = [
     ("objects", _objects, TypeError, r"object"),
     ("object_none", _objects_with_none, (TypeError, ValueError), r"NoneType|NaN"),
     ("complex", lambda X: X + 1j, ValueError, r"[Cc]omplex"),
-    ("dataframe_category", _category_frame, ValueError, r"string|categor"),
-    ("dataframe_string", _string_frame, ValueError, r"string"),
+    ("dataframe_category", _category_frame, ValueError, r"non-numeric columns \['c'\]"),
+    ("dataframe_string", _string_frame, ValueError, r"non-numeric columns"),
 ]
 
 
