@@ -34,8 +34,10 @@ from ._utils import merge_duplicates
 # subsample of rows), rows embedded at a time, rows used to fit the softmax.
 _MAX_SCORE_ENTRIES = 2**17
 _ROWS = 2**16
-_OWN_ROWS, _OWN_PER_CLASS = 2**14, 50
+_OWN_ROWS, _OWN_PER_CLASS = 2**13, 50
 _SOFTMAX_ROWS = 1000
+
+
 def _version():
     from . import __version__
 
@@ -63,14 +65,18 @@ def _check_numeric_frame(X):
         )
 
 
-def _check_float32_range(X):
-    """Training runs in float32: reject X beyond its range with a clear error."""
-    values = X.data if sp.issparse(X) else X
-    if values.size and np.abs(values).max() > np.finfo(np.float32).max:
+def _as_float32(X):
+    """X in float32, where the model trains; values beyond its range are
+    rejected with a clear error rather than trained on as infinities."""
+    with np.errstate(over="ignore"):
+        X32 = X.astype(np.float32)
+    if np.isinf(X32.data if sp.issparse(X32) else X32).any():
+        values = X.data if sp.issparse(X) else X
         raise ValueError(
             "X has values beyond the float32 range the model trains in (max |X| = "
             f"{np.abs(values).max():.3g}); scale X (for instance with StandardScaler)."
         )
+    return X32
 
 
 def _keras_embed(model, X):
@@ -510,7 +516,7 @@ class MinMaxClassifier(
             X, y = validate_data(self, X, y, multi_output=True, reset=first_call,
                                  **self._X_checks())
             if self.encoder is None:
-                _check_float32_range(X)
+                X = _as_float32(X)
             return self._fit_validated(X, y, sample_weight, incremental, classes,
                                        first_call)
         except BaseException:
@@ -665,26 +671,31 @@ class MinMaxClassifier(
         """Per-class thresholds and probability scales from training scores."""
         n_classes, metric = len(self.classes_), self.metric
         E = self._class_space()
-        # own-tag scores of the tagged (sample, class) pairs of a subsample of
-        # rows large enough for per-class medians, in chunks of rows
-        n_own = min(X.shape[0], max(_OWN_ROWS, _OWN_PER_CLASS * n_classes))
-        keep = np.zeros(X.shape[0], dtype=bool)
-        keep[rng.choice(X.shape[0], n_own, replace=False)] = True
-        rows, slots = np.nonzero(mask * keep[:, None])
-        cls = tags[rows, slots]
-        own = np.empty(len(rows))
-        bounds = np.searchsorted(rows, np.arange(0, X.shape[0] + _ROWS, _ROWS))
-        for start, stop in zip(bounds[:-1], bounds[1:]):
-            r = rows[start:stop]
-            if len(r):
-                z = _scoring.sample_space(self._embed(X[r]), metric)
-                own[start:stop] = _scoring.paired_similarity(z, E[cls[start:stop]],
-                                                             metric)
-        own = _decision.rule_space(own, metric)
-        # scores against every class, on a subsample of rows
-        n_sub = min(X.shape[0], max(200, _MAX_SCORE_ENTRIES // n_classes))
-        sub = np.sort(rng.choice(X.shape[0], n_sub, replace=False))
-        S = _scoring.scores(self._embed(X[sub]), E, metric)
+        # One pass over a random subsample of rows, large enough for per-class
+        # medians, in chunks: the own-tag scores of their tagged (sample,
+        # class) pairs, and the embeddings of a smaller subsample of them,
+        # scored below against every class.
+        n = X.shape[0]
+        n_own = min(n, max(_OWN_ROWS, _OWN_PER_CLASS * n_classes))
+        n_sub = min(n_own, max(200, _MAX_SCORE_ENTRIES // n_classes))
+        keep = np.sort(rng.choice(n, n_own, replace=False))
+        sub = np.zeros(n_own, dtype=bool)
+        sub[rng.choice(n_own, n_sub, replace=False)] = True
+        own, rows, cls, Z_sub = [], [], [], []
+        for start in range(0, n_own, _ROWS):
+            r = keep[start:start + _ROWS]
+            Z = self._embed(X[r])
+            i, slot = np.nonzero(mask[r])
+            c = tags[r[i], slot]
+            own.append(_scoring.paired_similarity(
+                _scoring.sample_space(Z[i], metric), E[c], metric))
+            rows.append(r[i])
+            cls.append(c)
+            Z_sub.append(Z[sub[start:start + _ROWS]])
+        own = _decision.rule_space(np.concatenate(own), metric)
+        rows, cls = np.concatenate(rows), np.concatenate(cls)
+        sub = keep[sub]
+        S = _scoring.scores(np.concatenate(Z_sub), E, metric)
         R = _decision.rule_space(S, metric)
         tagged = np.zeros((n_sub, n_classes), dtype=bool)
         r, s = np.nonzero(mask[sub])

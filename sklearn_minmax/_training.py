@@ -34,10 +34,10 @@ _ACTIVATIONS = {
 
 def _first_layer(W, b, x, sparse):
     if not sparse:
-        return tf.matmul(x, W) + b
+        return tf.nn.bias_add(tf.matmul(x, W), b)
     indices, values = x  # ragged rows of the batch
     rows = tf.gather(W, indices) * tf.expand_dims(values, -1)
-    return tf.reduce_sum(rows, axis=1) + b
+    return tf.nn.bias_add(tf.reduce_sum(rows, axis=1), b)
 
 
 def encode(params, x, activation, sparse=False):
@@ -45,7 +45,7 @@ def encode(params, x, activation, sparse=False):
     act = _ACTIVATIONS[activation]
     h = _first_layer(params[0], params[1], x, sparse)
     for i in range(2, len(params), 2):
-        h = tf.matmul(act(h), params[i]) + params[i + 1]
+        h = tf.nn.bias_add(tf.matmul(act(h), params[i]), params[i + 1])
     return h
 
 
@@ -120,6 +120,8 @@ class _Trainer:
         return out
 
     def _loss(self, xb, tags, mask, w, seed, hyper):
+        """Min-max loss of a batch, and its L2 penalty (whose gradient,
+        ``alpha / batch * W``, is added to the weights' gradients directly)."""
         alpha, push_weight, max_norm, n_neg, wbar = tf.unstack(hyper[4:])
         params = self.params
         z = encode(params[:-1], xb, self.activation, self.sparse)
@@ -129,11 +131,13 @@ class _Trainer:
             n_negatives=tf.cast(n_neg, tf.int32) if self.sampled else None,
             seed=seed,
         )
-        l2 = tf.add_n([tf.reduce_sum(tf.square(W)) for W in params[:-1:2]])
-        return loss + 0.5 * alpha * l2 / tf.cast(tf.shape(z)[0], tf.float32)
+        return loss, alpha / tf.cast(tf.shape(z)[0], tf.float32)
 
     def _adam(self, hyper):
         lr, b1, b2, eps = tf.unstack(hyper[:4])
+        t = self.t.assign_add(1.0)
+        b1_power, b2_power = b1**t, b2**t
+        step = lr * tf.sqrt(1.0 - b2_power) / (1.0 - b1_power)
 
         def update(p, g, m, v):
             if isinstance(g, tf.IndexedSlices):  # lazy: touched rows only
@@ -147,12 +151,10 @@ class _Trainer:
                                                rows))
             else:  # one fused kernel per variable
                 tf.raw_ops.ResourceApplyAdam(
-                    var=p.handle, m=m.handle, v=v.handle, beta1_power=b1**t,
-                    beta2_power=b2**t, lr=lr, beta1=b1, beta2=b2, epsilon=eps,
+                    var=p.handle, m=m.handle, v=v.handle, beta1_power=b1_power,
+                    beta2_power=b2_power, lr=lr, beta1=b1, beta2=b2, epsilon=eps,
                     grad=g)
 
-        t = self.t.assign_add(1.0)
-        step = lr * tf.sqrt(1.0 - b2**t) / (1.0 - b1**t)
         return update
 
     def _run_epoch(self, X, tags, mask, weight, perm, batch_size, seed, hyper, update):
@@ -172,16 +174,21 @@ class _Trainer:
             else:
                 xb = tf.gather(X, idx)
             with tf.GradientTape() as tape:
-                loss = self._loss(xb, tf.gather(tags, idx), tf.gather(mask, idx),
-                                  tf.gather(weight, idx),
-                                  tf.stack([seed[0], seed[1] + i]), hyper)
+                loss, decay = self._loss(xb, tf.gather(tags, idx), tf.gather(mask, idx),
+                                         tf.gather(weight, idx),
+                                         tf.stack([seed[0], seed[1] + i]), hyper)
+            weights = self.params[:-1:2]
+            l2 = tf.add_n([tf.reduce_sum(tf.square(W)) for W in weights])
             if update:
                 grads = tape.gradient(loss, self.params)
                 adam = self._adam(hyper)
-                for p, g, m, v in zip(self.params, grads, self.m, self.v):
+                for j, (p, g, m, v) in enumerate(zip(self.params, grads, self.m,
+                                                     self.v)):
+                    if j % 2 == 0 and j < len(self.params) - 1:
+                        g = g + decay * p
                     adam(p, g, m, v)
             nb = tf.cast(tf.shape(idx)[0], tf.float32)
-            return i + 1, total + loss * nb
+            return i + 1, total + (loss + 0.5 * decay * l2) * nb
 
         _, total = tf.while_loop(lambda i, _: i < n_batches, body,
                                  (tf.constant(0), tf.constant(0.0)))

@@ -299,17 +299,19 @@ def minmax_loss(
         sample_weight = tf.ones(tf.shape(z)[:1], z.dtype)
     sample_weight = tf.cast(sample_weight, z.dtype)
     zs = sample_space(z, metric)
-    # gather, then map: with sampled negatives the gradient stays sparse
-    tagged = class_space(tf.gather(class_embeddings, tf.maximum(tags, 0)), metric,
-                         max_norm)
+    if n_negatives is None:
+        mapped = class_space(class_embeddings, metric, max_norm)
+        tagged = tf.gather(mapped, tf.maximum(tags, 0))
+    else:  # gather, then map: the gradient stays sparse
+        tagged = class_space(tf.gather(class_embeddings, tf.maximum(tags, 0)), metric,
+                             max_norm)
     pull = tf.reduce_sum(
         tag_mask * pull_distance(zs[:, None, :], tagged, metric, max_norm), axis=1
     )
     batch = tf.cast(tf.shape(z)[0], z.dtype)
     pull = tf.reduce_sum(sample_weight * pull) / batch
     if n_negatives is None:
-        push = push_loss(class_space(class_embeddings, metric, max_norm), metric,
-                         max_norm)
+        push = push_loss(mapped, metric, max_norm)
     else:
         negatives = sample_negatives(tags[:, 0], _n_rows(class_embeddings),
                                      n_negatives, seed)
