@@ -702,7 +702,8 @@ class MinMaxClassifier(
         tagged[r, tags[sub][r, s]] = True
 
         thresholds, self._rule_slopes, spread = _decision.fit_rule(
-            own, weight[rows], cls, R, weight[sub], tagged)
+            own, weight[rows], cls, R, weight[sub], tagged,
+            single_tags=not self._multilabel)
         self._rule_thresholds = _decision.from_rule_space(thresholds, metric)
         if not self._multilabel:
             few = slice(0, _SOFTMAX_ROWS)

@@ -16,7 +16,9 @@ TAU = 0.5
 PROBA_AT_TYPICAL = 0.95
 # Shrinkage of per-class statistics toward the global ones (pseudo-count).
 SHRINK = 5.0
-
+# Steps of the count-consistency correction of the thresholds (bench_quality.py).
+COUNT_STEPS = 2
+COUNT_TOL = 0.05
 
 
 def rule_space(scores, metric):
@@ -49,7 +51,7 @@ def from_rule_space(values, metric):
 
 
 
-def fit_rule(own, w_own, cls, R, w_sub, tagged):
+def fit_rule(own, w_own, cls, R, w_sub, tagged, single_tags=True):
     """Per-class thresholds (rule space), sigmoid slopes and the typical spread.
 
     ``own``: rule-space scores of every tagged (sample, class) pair, classes
@@ -57,7 +59,10 @@ def fit_rule(own, w_own, cls, R, w_sub, tagged):
     against every class, row weights ``w_sub``, ``tagged`` marking their tags.
     Per class, ``m1`` is the median own-tag score and ``m0`` the median score of
     the rows not tagged with it, both shrunk toward the all-class medians by
-    ``SHRINK`` pseudo-rows; the threshold is ``m0 + TAU (m1 - m0)``.
+    ``SHRINK`` pseudo-rows; the threshold is ``m0 + TAU (m1 - m0)``. With
+    ``single_tags`` (one tag per sample, which may leave labels out) it is
+    then made consistent with the member counts it implies
+    (:func:`count_consistent`); indicator targets are taken as complete.
     """
     n_classes = R.shape[1]
     m1_all = weighted_quantile(own, w_own, 0.5)
@@ -71,7 +76,53 @@ def fit_rule(own, w_own, cls, R, w_sub, tagged):
     m0 = (k0 * m0 + SHRINK * m0_all) / (k0 + SHRINK)
     spread = np.maximum(m1 - m0, 1e-6 * max(abs(m1_all - m0_all), 1e-6))
     slopes = 2 * np.log(PROBA_AT_TYPICAL / (1 - PROBA_AT_TYPICAL)) / spread
-    return m0 + TAU * spread, slopes, m1_all - m0_all
+    thresholds = m0 + TAU * spread
+    if single_tags:
+        thresholds = count_consistent(R, w_sub, tagged, thresholds)
+    return thresholds, slopes, m1_all - m0_all
+
+
+def count_consistent(R, w, tagged, thresholds, steps=None, tol=None):
+    """Thresholds under which each class gets as many members as its tags imply.
+
+    A sample with ``k`` labels of which ``j`` are tagged has each of its
+    labels tagged with probability ``j / k`` (tags picked at random among a
+    sample's labels), so the samples tagged ``c``, each counted ``k / j``
+    times, estimate the number of members of ``c`` (inverse-propensity
+    weighting). ``k`` comes from the current thresholds (a sample's predicted
+    classes, its tags included); each class's threshold then moves to the
+    score at which that many rows of ``R`` reach it (halfway to the next
+    row's score), shrunk toward the
+    starting threshold by ``SHRINK`` pseudo-rows for rarely tagged classes.
+    A few ``steps`` of this fixed-point iteration: iterated to the end it
+    drifts toward ever larger label sets, as false positives inflate ``k``.
+    """
+    steps = COUNT_STEPS if steps is None else steps
+    tol = COUNT_TOL if tol is None else tol
+    n_tags = tagged.sum(axis=1)
+    keep = n_tags > 0
+    R, w, tagged, n_tags = R[keep], w[keep], tagged[keep], n_tags[keep]
+    if len(R) == 0:
+        return thresholds
+    order = np.argsort(-R, axis=0)
+    ranked = np.take_along_axis(R, order, axis=0)
+    reached = np.cumsum(w[order], axis=0)  # weight of the rows at or above each score
+    n_tagged = tagged.sum(axis=0)
+    columns = np.arange(R.shape[1])
+    start = thresholds
+    for _ in range(steps):
+        k = ((R >= thresholds) | tagged).sum(axis=1)
+        members = (w * k / n_tags) @ tagged
+        count = (w[:, None] * (R >= thresholds)).sum(axis=0)
+        target = np.clip(count, members / (1 + tol), members * (1 + tol))
+        pos = (reached < target[None, :] * (1 - 1e-9)).sum(axis=0)
+        # halfway to the next row down: the middle of a gap between members
+        # and non-members rather than its edge
+        matched = 0.5 * (ranked[np.minimum(pos, len(R) - 1), columns]
+                         + ranked[np.minimum(pos + 1, len(R) - 1), columns])
+        moved = (n_tagged * matched + SHRINK * start) / (n_tagged + SHRINK)
+        thresholds = np.where(target == count, thresholds, moved)
+    return thresholds
 
 
 def fit_softmax_scale(S, y, weight, spread):
