@@ -1,8 +1,10 @@
 """Import time of ``sklearn_minmax`` in a fresh interpreter, and TF laziness.
 
 What it measures: wall time of ``python -c "import sklearn_minmax"`` in a
-fresh subprocess (median and min of ``--repeats``, default 5), next to the
-same for a bare interpreter (``python -c pass``), for
+fresh subprocess (median and min of ``--repeats``, default 5), and of
+``from sklearn_minmax import MinMaxClassifier`` (the estimator, hence
+scikit-learn, is imported on first use), next to the same for a bare
+interpreter (``python -c pass``), for
 ``import sklearn.neural_network`` (what MLPClassifier costs) and for
 ``import tensorflow`` (what a non-lazy import would add). It also checks, in
 a fresh subprocess, that ``import sklearn_minmax`` and
@@ -58,6 +60,8 @@ def main():
     cases = [
         ("python -c pass", "pass"),
         ("import sklearn_minmax", "import sklearn_minmax"),
+        ("from sklearn_minmax import MinMaxClassifier",
+         "from sklearn_minmax import MinMaxClassifier"),
         ("import sklearn.neural_network", "import sklearn.neural_network"),
         ("import tensorflow", "import tensorflow"),
     ]

@@ -2,7 +2,26 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from ._classifier import MinMaxClassifier
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 __all__ = ["MinMaxClassifier", "__version__"]
+
+if TYPE_CHECKING:
+    from ._classifier import MinMaxClassifier
+
+
+def __getattr__(name):
+    # The estimator (and scikit-learn with it) is imported on first use, so
+    # that ``import sklearn_minmax`` alone, or of its datasets or losses, stays
+    # cheap. TensorFlow itself is imported only by ``fit``.
+    if name == "MinMaxClassifier":
+        from ._classifier import MinMaxClassifier
+
+        globals()[name] = MinMaxClassifier
+        return MinMaxClassifier
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})

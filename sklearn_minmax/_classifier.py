@@ -286,6 +286,14 @@ class MinMaxClassifier(
 
         threshold_c = m0_c + 0.5 * (m1_c - m0_c)
 
+    With 1-D ``y`` (one tag per sample, which may leave labels out), two steps
+    then make the thresholds consistent with the member counts they imply: a
+    sample with ``k`` labels carries each of them as its tag with probability
+    ``1/k``, so the samples tagged ``c``, each counted ``k`` times (``k`` its
+    predicted number of classes), estimate how many samples belong to ``c``.
+    Where the training rows predicted in ``c`` are more than 5 % fewer (or
+    more) than that, ``threshold_c`` moves until they are within 5 %. A 2-D
+    indicator ``y`` is taken as complete label sets, without this step.
     A sample belongs to every class whose score reaches its threshold.
 
     Probabilities: with 1-D ``y``, ``softmax(beta * scores)`` with ``beta``
