@@ -291,9 +291,10 @@ class MinMaxClassifier(
     sample with ``k`` labels carries each of them as its tag with probability
     ``1/k``, so the samples tagged ``c``, each counted ``k`` times (``k`` its
     predicted number of classes), estimate how many samples belong to ``c``.
-    Where the training rows predicted in ``c`` are more than 5 % fewer (or
-    more) than that, ``threshold_c`` moves until they are within 5 %. A 2-D
-    indicator ``y`` is taken as complete label sets, without this step.
+    Where the training rows reaching ``threshold_c`` are more than 5 % fewer
+    than that, it moves down until they are within 5 % (never up: tags leave
+    labels out, they never add any). A 2-D indicator ``y`` is taken as
+    complete label sets, without this step.
     A sample belongs to every class whose score reaches its threshold.
 
     Probabilities: with 1-D ``y``, ``softmax(beta * scores)`` with ``beta``

@@ -19,6 +19,8 @@ SHRINK = 5.0
 # Steps of the count-consistency correction of the thresholds (bench_quality.py).
 COUNT_STEPS = 2
 COUNT_TOL = 0.05
+# Entries of the score sample used for the all-class median of other scores.
+_MEDIAN_ENTRIES = 2**20
 
 
 def rule_space(scores, metric):
@@ -66,8 +68,12 @@ def fit_rule(own, w_own, cls, R, w_sub, tagged, single_tags=True):
     """
     n_classes = R.shape[1]
     m1_all = weighted_quantile(own, w_own, 0.5)
-    w_grid = np.broadcast_to(w_sub[:, None], R.shape)
-    m0_all = weighted_quantile(R[~tagged], w_grid[~tagged], 0.5)
+    # the all-class median over a few million entries at most (the rows of R
+    # are a random sample already; with very many classes, its first rows)
+    top = slice(0, max(1, _MEDIAN_ENTRIES // n_classes))
+    free = ~tagged[top]
+    m0_all = weighted_quantile(R[top][free],
+                               np.broadcast_to(w_sub[top, None], free.shape)[free], 0.5)
     k1 = np.bincount(cls, weights=w_own, minlength=n_classes) / w_own.mean()
     m1 = np.nan_to_num(grouped_weighted_median(own, w_own, cls, n_classes))
     m1 = (k1 * m1 + SHRINK * m1_all) / (k1 + SHRINK)
@@ -83,46 +89,63 @@ def fit_rule(own, w_own, cls, R, w_sub, tagged, single_tags=True):
 
 
 def count_consistent(R, w, tagged, thresholds, steps=None, tol=None):
-    """Thresholds under which each class gets as many members as its tags imply.
+    """Lower thresholds where a class has fewer members than its tags imply.
 
     A sample with ``k`` labels of which ``j`` are tagged has each of its
     labels tagged with probability ``j / k`` (tags picked at random among a
     sample's labels), so the samples tagged ``c``, each counted ``k / j``
     times, estimate the number of members of ``c`` (inverse-propensity
-    weighting). ``k`` comes from the current thresholds (a sample's predicted
-    classes, its tags included); each class's threshold then moves to the
-    score at which that many rows of ``R`` reach it (halfway to the next
-    row's score), shrunk toward the
-    starting threshold by ``SHRINK`` pseudo-rows for rarely tagged classes.
-    A few ``steps`` of this fixed-point iteration: iterated to the end it
-    drifts toward ever larger label sets, as false positives inflate ``k``.
+    weighting), with ``k`` a sample's predicted classes under the current
+    thresholds, its tags included. Where the rows of ``R`` (weights ``w``)
+    that reach ``threshold_c`` fall short of that estimate by more than
+    ``tol``, the threshold moves down until they are within ``tol`` (halfway
+    to the next lower score: the middle of a gap between members and
+    non-members, not its edge), shrunk toward its start by ``SHRINK``
+    pseudo-rows for rarely tagged classes. Only down: tags leave labels out,
+    they never add any.
+
+    The estimate rests on the labels already found for the samples tagged
+    ``c``, so this corrects classes whose untagged members are found less
+    often than their co-members' are; it cannot find the level of label
+    counts from nothing (single tags do not identify it). ``steps`` of the
+    fixed-point iteration: iterated to the end, false positives inflate
+    ``k`` and the sets keep growing.
     """
     steps = COUNT_STEPS if steps is None else steps
     tol = COUNT_TOL if tol is None else tol
     n_tags = tagged.sum(axis=1)
     keep = n_tags > 0
     R, w, tagged, n_tags = R[keep], w[keep], tagged[keep], n_tags[keep]
-    if len(R) == 0:
+    n = len(R)
+    if n == 0:
         return thresholds
+    # a class no sampled row is tagged with has no estimate: it stays, and
+    # does not count (with very many classes, most of them)
+    full, cols = thresholds, np.flatnonzero(tagged.any(axis=0))
+    R_all, tagged_all = R, tagged
+    R, tagged, thresholds = R[:, cols], tagged[:, cols], thresholds[cols]
     order = np.argsort(-R, axis=0)
     ranked = np.take_along_axis(R, order, axis=0)
     reached = np.cumsum(w[order], axis=0)  # weight of the rows at or above each score
-    n_tagged = tagged.sum(axis=0)
+    # index of the next lower score below each row (n past the last one)
+    lower = np.where(ranked[1:] < ranked[:-1], np.arange(1, n)[:, None], n)
+    lower = np.minimum.accumulate(np.vstack([lower, np.full(R.shape[1], n)])[::-1])[::-1]
     columns = np.arange(R.shape[1])
+    n_tagged = tagged.sum(axis=0)
     start = thresholds
     for _ in range(steps):
-        k = ((R >= thresholds) | tagged).sum(axis=1)
+        k = ((R_all >= full) | tagged_all).sum(axis=1)
         members = (w * k / n_tags) @ tagged
-        count = (w[:, None] * (R >= thresholds)).sum(axis=0)
-        target = np.clip(count, members / (1 + tol), members * (1 + tol))
-        pos = (reached < target[None, :] * (1 - 1e-9)).sum(axis=0)
-        # halfway to the next row down: the middle of a gap between members
-        # and non-members rather than its edge
-        matched = 0.5 * (ranked[np.minimum(pos, len(R) - 1), columns]
-                         + ranked[np.minimum(pos + 1, len(R) - 1), columns])
-        moved = (n_tagged * matched + SHRINK * start) / (n_tagged + SHRINK)
-        thresholds = np.where(target == count, thresholds, moved)
-    return thresholds
+        count = w @ (R >= thresholds)
+        target = np.maximum(count, members / (1 + tol))
+        pos = np.minimum((reached < target * (1 - 1e-9)).sum(axis=0), n - 1)
+        at = ranked[pos, columns]
+        below = ranked[np.minimum(lower[pos, columns], n - 1), columns]
+        moved = (n_tagged * 0.5 * (at + below) + SHRINK * start) / (n_tagged + SHRINK)
+        thresholds = np.where(target > count, np.minimum(moved, thresholds), thresholds)
+        full = full.copy()
+        full[cols] = thresholds
+    return full
 
 
 def fit_softmax_scale(S, y, weight, spread):

@@ -89,11 +89,12 @@ def column_weighted_median(values, weights, mask):
 
     ``weights`` has one entry per row; NaN for columns with no row in ``mask``.
     """
-    order = np.argsort(values, axis=0)
-    sorted_values = np.take_along_axis(values, order, axis=0)
-    w = np.where(mask, weights[:, None], 0.0)
-    cum = np.cumsum(np.take_along_axis(w, order, axis=0), axis=0)
-    total = cum[-1]
-    idx = (cum >= 0.5 * total).argmax(axis=0)
-    out = sorted_values[idx, np.arange(values.shape[1])]
+    V = np.ascontiguousarray(values.T)  # one class per row: sorts in place order
+    order = np.argsort(V, axis=1)
+    w = np.where(mask.T, weights[None, :], 0.0)
+    cum = np.cumsum(np.take_along_axis(w, order, axis=1), axis=1)
+    total = cum[:, -1]
+    idx = (cum >= 0.5 * total[:, None]).argmax(axis=1)
+    rows = np.arange(V.shape[0])
+    out = V[rows, order[rows, idx]]
     return np.where(total > 0, out, np.nan)

@@ -1,0 +1,71 @@
+"""The data-derived decision rule, on scores with a known answer."""
+
+import numpy as np
+import pytest
+
+from sklearn_minmax import _decision
+
+
+def _paired_classes(n=800, seed=0):
+    """Label sets {0, 1} or {2, 3}; each sample tagged with one of its two.
+
+    Own tags score about 0.9. An untagged label scores 0.3 for classes 0
+    and 2 and 0.6 for classes 1 and 3 (their members are easier to spot),
+    non-members about 0.
+    """
+    rng = np.random.RandomState(seed)
+    sets = np.array([[0, 1], [2, 3]])[rng.randint(0, 2, n)]
+    member = np.zeros((n, 4), dtype=bool)
+    member[np.arange(n)[:, None], sets] = True
+    tag = sets[np.arange(n), rng.randint(0, 2, n)]
+    tagged = np.zeros_like(member)
+    tagged[np.arange(n), tag] = True
+    R = np.where(member, [0.3, 0.6, 0.3, 0.6], 0.0) + 0.05 * rng.randn(n, 4)
+    R[tagged] = 0.9 + 0.05 * rng.randn(n)
+    return R, tagged, member
+
+
+def _exact(R, t, member):
+    return ((R >= t) == member).all(axis=1).mean()
+
+
+def test_count_step_finds_the_members_a_threshold_missed():
+    R, tagged, member = _paired_classes()
+    start = np.full(4, 0.45)  # finds the untagged members of 1 and 3 only
+    assert _exact(R, start, member) < 0.55
+    t = _decision.count_consistent(R, np.ones(len(R)), tagged, start)
+    # samples tagged 0 have 2 labels found, so class 0 has about twice as
+    # many members as tags: its threshold comes down below 0.3
+    assert (t[[0, 2]] < 0.3).all()
+    np.testing.assert_array_equal(t[[1, 3]], start[[1, 3]])
+    assert _exact(R, t, member) > 0.9
+
+
+@pytest.mark.parametrize("start", [0.15, 0.05])
+def test_count_step_leaves_consistent_or_generous_thresholds_alone(start):
+    R, tagged, _ = _paired_classes()
+    start = np.full(4, start)  # finds every member (or more): never raised
+    np.testing.assert_array_equal(
+        _decision.count_consistent(R, np.ones(len(R)), tagged, start), start)
+
+
+def test_count_step_depends_on_relative_weights_only():
+    R, tagged, _ = _paired_classes(n=300)
+    start = np.full(4, 0.45)
+    w = np.random.RandomState(1).uniform(0.5, 2.0, len(R))
+    np.testing.assert_allclose(
+        _decision.count_consistent(R, w, tagged, start),
+        _decision.count_consistent(R, 1000 * w, tagged, start))
+
+
+def test_indicator_targets_skip_the_count_step():
+    R, tagged, member = _paired_classes()
+    own, cls = R[tagged], np.nonzero(tagged)[1]
+    w = np.ones(len(R))
+    single, _, _ = _decision.fit_rule(own, np.ones(len(own)), cls, R, w, tagged)
+    complete, _, _ = _decision.fit_rule(own, np.ones(len(own)), cls, R, w, tagged,
+                                        single_tags=False)
+    # tags taken as complete label sets: the plain midpoint rule, which misses
+    # the weakly scored members; single tags: corrected, and never raised
+    assert (single <= complete).all() and (single[[0, 2]] < complete[[0, 2]]).all()
+    assert _exact(R, single, member) > _exact(R, complete, member) + 0.3
