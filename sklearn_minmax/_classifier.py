@@ -715,7 +715,7 @@ class MinMaxClassifier(
             single_tags=not self._multilabel)
         self._rule_thresholds = _decision.from_rule_space(thresholds, metric)
         if not self._multilabel:
-            few = slice(0, _SOFTMAX_ROWS)
+            few = slice(0, max(20, min(_SOFTMAX_ROWS, 2**20 // n_classes)))
             self._softmax_scale = _decision.fit_softmax_scale(
                 S[few], tags[sub, 0][few], weight[sub][few], spread)
 

@@ -90,11 +90,16 @@ def column_weighted_median(values, weights, mask):
     ``weights`` has one entry per row; NaN for columns with no row in ``mask``.
     """
     V = np.ascontiguousarray(values.T)  # one class per row: sorts in place order
+    rows = np.arange(V.shape[0])
+    if np.all(weights == weights[0]):  # equal weights: the lower median, by a sort
+        V[~mask.T] = np.nan  # sorted last
+        m = mask.sum(axis=0)
+        out = np.sort(V, axis=1)[rows, np.maximum((m + 1) // 2 - 1, 0)]
+        return np.where(m > 0, out, np.nan)
     order = np.argsort(V, axis=1)
     w = np.where(mask.T, weights[None, :], 0.0)
     cum = np.cumsum(np.take_along_axis(w, order, axis=1), axis=1)
     total = cum[:, -1]
     idx = (cum >= 0.5 * total[:, None]).argmax(axis=1)
-    rows = np.arange(V.shape[0])
     out = V[rows, order[rows, idx]]
     return np.where(total > 0, out, np.nan)
