@@ -9,8 +9,9 @@ the number of classes grows (default 100, 10,000, 100,000):
   data has traced the compiled epoch function) and seconds per minibatch
   step;
 * the rest of ``fit`` split by stage: duplicate merging, the decision rule
-  (``_fit_decision_rule``; inside it ``weighted_quantile``,
-  ``_fit_softmax_scale`` and the scoring of a subsample);
+  (``_fit_decision_rule``; inside it the thresholds (``fit_rule``), the
+  softmax temperature (``fit_softmax_scale``) and the embedding and scoring
+  of subsamples);
 * peak resident memory (``ru_maxrss``) of a fresh child process per
   configuration, read by the parent with ``os.wait4``, plus the peak so far
   as seen by the child after the data, after ``fit`` and after prediction;
@@ -140,7 +141,7 @@ def child(args):
     res["rss_after_warmup_mib"] = peak_mib()
 
     # instrumented fit
-    from sklearn_minmax import _training
+    from sklearn_minmax import _decision, _training
 
     spent, calls, peaks = {}, {}, {}
 
@@ -163,8 +164,8 @@ def child(args):
     wrap(_training, "train", "train")
     wrap(_classifier, "merge_duplicates", "merge_duplicates")
     wrap(MinMaxClassifier, "_fit_decision_rule", "decision_rule")
-    wrap(_classifier, "weighted_quantile", "weighted_quantile")
-    wrap(MinMaxClassifier, "_fit_softmax_scale", "softmax_scale", static=True)
+    wrap(_decision, "fit_rule", "fit_rule")
+    wrap(_decision, "fit_softmax_scale", "softmax_scale")
     wrap(_scoring, "scores", "scores")
     wrap(MinMaxClassifier, "_embed", "embed")
 
@@ -395,21 +396,21 @@ def report(results, title, extrapolate):
     for r in results:
         if "error" in r:
             continue
-        s, c = r["stages_s"], r["stage_calls"]
+        s = r["stages_s"]
         train = s.get("train", 0.0)
         rule = s.get("decision_rule", 0.0)
-        wq, sm = s.get("weighted_quantile", 0.0), s.get("softmax_scale", 0.0)
+        wq, sm = s.get("fit_rule", 0.0), s.get("softmax_scale", 0.0)
         sc, em = s.get("scores", 0.0), s.get("embed", 0.0)
         rows.append([
             f"{r['n_classes']:,}", f"{r['rows']:,}", f"{r['fit_s']:.2f}",
             f"{train:.2f}", f"{s.get('merge_duplicates', 0):.2f}", f"{rule:.2f}",
-            f"{wq:.2f} ({c.get('weighted_quantile', 0):,})", f"{sm:.2f}",
+            f"{wq:.2f}", f"{sm:.2f}",
             f"{sc + em:.2f}", f"{rule - wq - sm - sc - em:.2f}",
             f"{r['fit_s'] - train - rule - s.get('merge_duplicates', 0):.2f}",
         ])
     _common.table(rows, [
         "classes", "rows", "fit s", "train", "merge_dup", "dec.rule",
-        "  weighted_quantile (calls)", "  softmax_scale", "  embed+scores",
+        "  thresholds (fit_rule)", "  softmax_scale", "  embed+scores",
         "  rest of dec.rule", "other",
     ])
 
