@@ -667,13 +667,17 @@ class MinMaxClassifier(
             table = _training.init_params(
                 0, [], dim, len(self.classes_), "identity", metric, max_norm,
                 options["rng"])[-1]
+            opt_state = None
         else:
             model, table = self.encoder_, self.class_embeddings_.astype(np.float32)
-        table, history = _training.train_keras(
-            model, X, tags, mask, weight, table, validation=val, **options
+            opt_state = getattr(self, "_optimizer_state", None)
+        table, opt_state, history = _training.train_keras(
+            model, X, tags, mask, weight, table, validation=val, opt_state=opt_state,
+            **options
         )
         self.encoder_ = model
         self.class_embeddings_ = table.astype(np.float64)
+        self._optimizer_state = opt_state
         return history
 
     def _fit_decision_rule(self, X, tags, mask, weight, rng):

@@ -250,23 +250,33 @@ class _KerasTrainer:
 
 def train_keras(model, X, tags, mask, weight, table, *, metric, max_norm, n_negatives,
                 batch_size, learning_rate, beta_1, beta_2, epsilon, push_weight,
-                max_iter, tol, n_iter_no_change, rng, verbose=0, validation=None):
+                max_iter, tol, n_iter_no_change, rng, verbose=0, validation=None,
+                opt_state=None):
     """Like :func:`train`, for a Keras encoder (trained in place).
 
-    Returns the table (numpy) and the :class:`History`; with ``validation``
-    data the model and table are those of the best epoch.
+    ``opt_state``: the Adam state a previous call returned (continued, as
+    :func:`train` does), or None. Returns the table (numpy), the Adam state and
+    the :class:`History`; with ``validation`` data the model and table are
+    those of the best epoch.
     """
     sampled = n_negatives is not None and n_negatives < table.shape[0] - 1
     hyper = _hyper(learning_rate, beta_1, beta_2, epsilon, 0.0, push_weight, max_norm,
                    n_negatives)
     trainer = _KerasTrainer(model, table, metric, sampled, hyper)
+    # the step count and moments; the learning rate is this call's own
+    state_vars = [v for v in trainer.optimizer.variables
+                  if not v.path.endswith("learning_rate")]
+    if opt_state is not None and [tuple(v.shape) for v in state_vars] == [
+            np.shape(a) for a in opt_state]:
+        for var, value in zip(state_vars, opt_state):
+            var.assign(value)
     history = _epochs(trainer, _data(X, tags, mask, weight, tf.constant(X)),
                       min(batch_size, len(tags)), hyper, max_iter, tol,
                       n_iter_no_change, rng, verbose,
                       validation and _data(*validation, tf.constant(validation[0])))
     if history.best_params is not None:
         trainer.restore(history.best_params)
-    return trainer.table.numpy(), history
+    return trainer.table.numpy(), [v.numpy() for v in state_vars], history
 
 
 @functools.cache

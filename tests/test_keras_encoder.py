@@ -94,3 +94,17 @@ def test_builder_must_return_a_keras_model(images):
     X, y = images
     with pytest.raises(TypeError, match="encoder must be a keras.Model"):
         MinMaxClassifier(encoder=lambda shape: "not a model").fit(X, y)
+
+
+def test_partial_fit_with_a_keras_encoder_continues_adam(images):
+    X, y = images
+    X, y = X[:200], y[:200]
+    clf = MinMaxClassifier(encoder=conv_encoder(), batch_size=50, random_state=0)
+    clf.partial_fit(X, y, classes=np.arange(10))
+    clf.partial_fit(X, y)
+    # one optimizer across calls: its step count continues (4 batches a call),
+    # so Adam's bias correction does not restart with every chunk
+    assert int(clf._optimizer_state[0]) == 8
+    curve = clf.loss_curve_
+    clf.partial_fit(X, y)
+    assert clf.loss_curve_[:2] == curve and clf.loss_curve_[2] < curve[0]
