@@ -5,7 +5,8 @@ The loss has two parts.
 *Pull*: ``D(f(x), e_c)`` for every class ``c`` a sample is tagged with.
 
 *Push*: a per-pair penalty that drives every pair of class embeddings to a
-fixed target separation, ``mean_{i != j} (s(e_i, e_j) - target)^2``. Unlike
+fixed target separation, summed over each class's pairs and averaged over
+classes, ``(n_classes - 1) mean_{i != j} (s(e_i, e_j) - target)^2``. Unlike
 the original "maximise the sum of pairwise distances", whose optimum for
 three or more classes includes two antipodal groups of classes, a per-pair
 target has a well-spread optimum for any number of classes: orthogonal class
@@ -17,9 +18,9 @@ Per metric (``R`` is ``max_norm``; sample space / class space, pull, push):
 
 - cosine: ``z/|z|``, ``e/|e|``; ``1 - cos(z, e)``; ``cos(e_i, e_j)^2``.
 - euclidean: ``z``, ``e`` with ``|e|_2 <= R``; ``|z - e|_2^2 / R^2``;
-  ``(|e_i - e_j|_2^2 / R^2 - 2)^2``.
+  ``(|e_i - e_j|_2^2 / (2 R^2) - 1)^2``.
 - manhattan: ``z/|z|_1``, ``e/R`` with ``|e|_1 <= R``; ``|z - e|_1^2``;
-  ``(|e_i - e_j|_1^2 - 4)^2``.
+  ``(|e_i - e_j|_1^2 / 4 - 1)^2``.
 - kl: ``log softmax(z)``, ``log softmax(e)`` with ``|e|_2 <= R``;
   ``KL(q_e || p_z)``; ``(JS(q_i, q_j) / log 2 - 1)^2``.
 
@@ -179,7 +180,8 @@ def pair_penalty(a, b, metric, max_norm=None):
     vectors at distance ``sqrt(2) R`` (euclidean), ``2`` in units of ``R``
     (manhattan: disjoint or opposite-signed supports, penalised in squared
     distance as euclidean), or
-    distributions with disjoint support (kl, Jensen-Shannon = log 2).
+    distributions with disjoint support (kl, Jensen-Shannon = log 2). Scaled
+    so that every metric's penalty is 1 for two identical classes.
     """
     _check_metric(metric)
     if max_norm is None:
@@ -188,10 +190,10 @@ def pair_penalty(a, b, metric, max_norm=None):
         return tf.square(tf.reduce_sum(a * b, axis=-1))
     if metric == "euclidean":
         sq = tf.reduce_sum(tf.square(a - b), axis=-1) / max_norm**2
-        return tf.square(sq - 2.0)
+        return tf.square(0.5 * sq - 1.0)
     if metric == "manhattan":
         sq = tf.square(tf.reduce_sum(tf.abs(a - b), axis=-1))
-        return tf.square(sq - 4.0)
+        return tf.square(0.25 * sq - 1.0)
     pa, pb = tf.exp(a), tf.exp(b)
     log_m = tf.math.log(0.5 * (pa + pb) + _EPS)
     js = 0.5 * tf.reduce_sum(pa * (a - log_m) + pb * (b - log_m), axis=-1)
@@ -217,7 +219,7 @@ def push_loss(class_embeddings, metric, max_norm=None):
         else:
             sq = tf.linalg.diag_part(gram)
             dist = (sq[:, None] + sq[None, :] - 2.0 * gram) / max_norm**2
-            pen = tf.square(dist - 2.0)
+            pen = tf.square(0.5 * dist - 1.0)
     else:
         pen = pair_penalty(e[:, None, :], e[None, :, :], metric, max_norm)
     off_diag = tf.reduce_sum(pen) - tf.reduce_sum(tf.linalg.diag_part(pen))
@@ -255,12 +257,21 @@ def minmax_loss(
     metric="cosine",
     tag_mask=None,
     sample_weight=None,
-    push_weight=1.0,
+    push_weight=0.5,
     max_norm=None,
     n_negatives=None,
     seed=(0, 0),
 ):
     """Min-max loss of a batch: mean pull plus ``push_weight`` times push.
+
+    The push is each class's *sum* of pair penalties to the other classes,
+    averaged over classes: ``(n_classes - 1)`` times the mean over pairs
+    (:func:`push_loss`), or, with sampled negatives, ``(n_classes - 1)`` times
+    the mean over the sampled ones (an unbiased estimate of the same sum).
+    The pull on a class embedding comes from its share of the samples,
+    about ``1 / n_classes``; a pair's share of a mean over pairs is
+    ``1 / n_classes**2``, so a mean would let close classes merge as classes
+    are added. With the sum, a pair's push keeps its weight against the pull.
 
     Parameters
     ----------
@@ -274,7 +285,7 @@ def minmax_loss(
     metric : {"cosine", "euclidean", "manhattan", "kl"}, default="cosine"
     tag_mask : float tensor of shape (batch, k), default=None
     sample_weight : float tensor of shape (batch,), default=None
-    push_weight : float, default=1.0
+    push_weight : float, default=0.5
     max_norm : float, default=None
         Norm bound of the class embeddings; None uses the metric's default.
     n_negatives : int, default=None
@@ -310,15 +321,16 @@ def minmax_loss(
     )
     batch = tf.cast(tf.shape(z)[0], z.dtype)
     pull = tf.reduce_sum(sample_weight * pull) / batch
+    n_classes = _n_rows(class_embeddings)
     if n_negatives is None:
         push = push_loss(mapped, metric, max_norm)
     else:
-        negatives = sample_negatives(tags[:, 0], _n_rows(class_embeddings),
-                                     n_negatives, seed)
+        negatives = sample_negatives(tags[:, 0], n_classes, n_negatives, seed)
         per_example = sampled_push_loss(class_embeddings, tags[:, 0], negatives, metric,
                                         max_norm)
         push = tf.reduce_sum(sample_weight * per_example) / batch
-    return pull + push_weight * push
+    others = tf.cast(tf.maximum(n_classes - 1, 1), z.dtype)
+    return pull + push_weight * others * push
 
 
 class MinMaxLoss(keras.losses.Loss):
@@ -339,7 +351,7 @@ class MinMaxLoss(keras.losses.Loss):
         self,
         class_embeddings,
         metric="cosine",
-        push_weight=1.0,
+        push_weight=0.5,
         max_norm=None,
         n_negatives=None,
         name="minmax_loss",
