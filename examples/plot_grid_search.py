@@ -60,7 +60,7 @@ pipe = Pipeline([
 ])
 param_grid = {
     "minmax__n_components": [2, 32] if SMALL else [2, 8, 32],
-    "minmax__push_weight": [0.0, 1.0] if SMALL else [0.0, 1.0, 10.0],
+    "minmax__push_weight": [0.0, 0.5] if SMALL else [0.0, 0.5, 5.0],
 }
 search = GridSearchCV(pipe, param_grid, cv=3)  # scores by accuracy of predict
 with warnings.catch_warnings():
