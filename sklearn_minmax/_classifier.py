@@ -272,7 +272,8 @@ class MinMaxClassifier(
     The loss is ``mean pull + push_weight * push``, where the pull is the
     distance ``D(f(x), e_c)`` to each tagged class and the push is
     ``(n_classes - 1) * mean_{i != j} (s(e_i, e_j) - target)^2`` over class
-    pairs, each class's sum of penalties averaged over classes (see
+    pairs, each class's sum of penalties averaged over classes (with
+    ``n_negatives``, the sum over each example's sampled classes; see
     :mod:`sklearn_minmax.losses`): the pull on a class comes from about
     ``1/n_classes`` of the samples, and a pair's share of a plain mean,
     ``1/n_classes**2``, would let close classes merge as classes are added
