@@ -145,7 +145,7 @@ def child(args):
 
     spent, calls, peaks = {}, {}, {}
 
-    def wrap(owner, name, key, static=False):
+    def wrap(owner, name, key):
         if not hasattr(owner, name):  # another version of the package
             return
         orig = getattr(owner, name)
@@ -159,7 +159,7 @@ def child(args):
                 calls[key] = calls.get(key, 0) + 1
                 peaks[key] = peak_mib()  # peak RSS so far, at the end of it
 
-        setattr(owner, name, staticmethod(inner) if static else inner)
+        setattr(owner, name, inner)
 
     wrap(_training, "train", "train")
     wrap(_classifier, "merge_duplicates", "merge_duplicates")

@@ -31,11 +31,12 @@ from ._scoring import DEFAULT_MAX_NORM, METRICS
 from ._utils import merge_duplicates
 
 # Scores against every class used to estimate the decision rule (a random
-# subsample of rows), rows embedded at a time, rows used to fit the softmax.
+# subsample of rows), rows embedded at a time, rows (and scores at most, with
+# many classes) used to fit the softmax.
 _MAX_SCORE_ENTRIES = 2**17
 _ROWS = 2**16
 _OWN_ROWS, _OWN_PER_CLASS = 2**13, 50
-_SOFTMAX_ROWS = 1000
+_SOFTMAX_ROWS, _SOFTMAX_ENTRIES = 1000, 2**20
 
 
 def _version():
@@ -727,7 +728,7 @@ class MinMaxClassifier(
             single_tags=not self._multilabel)
         self._rule_thresholds = _decision.from_rule_space(thresholds, metric)
         if not self._multilabel:
-            few = slice(0, max(20, min(_SOFTMAX_ROWS, 2**20 // n_classes)))
+            few = slice(0, max(20, min(_SOFTMAX_ROWS, _SOFTMAX_ENTRIES // n_classes)))
             self._softmax_scale = _decision.fit_softmax_scale(
                 S[few], tags[sub, 0][few], weight[sub][few], spread)
 

@@ -121,31 +121,30 @@ def count_consistent(R, w, tagged, thresholds, steps=None, tol=None):
         return thresholds
     # a class no sampled row is tagged with has no estimate: it stays, and
     # does not count (with very many classes, most of them)
-    full, cols = thresholds, np.flatnonzero(tagged.any(axis=0))
-    R_all, tagged_all = R, tagged
-    R, tagged, thresholds = R[:, cols], tagged[:, cols], thresholds[cols]
-    order = np.argsort(-R, axis=0)
-    ranked = np.take_along_axis(R, order, axis=0)
+    cols = np.flatnonzero(tagged.any(axis=0))
+    out = np.array(thresholds, dtype=np.float64)
+    Rc, tc = R[:, cols], tagged[:, cols]
+    order = np.argsort(-Rc, axis=0)
+    ranked = np.take_along_axis(Rc, order, axis=0)
     reached = np.cumsum(w[order], axis=0)  # weight of the rows at or above each score
     # index of the next lower score below each row (n past the last one)
     lower = np.where(ranked[1:] < ranked[:-1], np.arange(1, n)[:, None], n)
-    lower = np.minimum.accumulate(np.vstack([lower, np.full(R.shape[1], n)])[::-1])[::-1]
-    columns = np.arange(R.shape[1])
-    n_tagged = tagged.sum(axis=0)
-    start = thresholds
+    lower = np.minimum.accumulate(np.vstack([lower, np.full(len(cols), n)])[::-1])[::-1]
+    columns = np.arange(len(cols))
+    n_tagged = tc.sum(axis=0)
+    start = out[cols]
     for _ in range(steps):
-        k = ((R_all >= full) | tagged_all).sum(axis=1)
-        members = (w * k / n_tags) @ tagged
-        count = w @ (R >= thresholds)
+        k = ((R >= out) | tagged).sum(axis=1)
+        members = (w * k / n_tags) @ tc
+        current = out[cols]
+        count = w @ (Rc >= current)
         target = np.maximum(count, members / (1 + tol))
         pos = np.minimum((reached < target * (1 - 1e-9)).sum(axis=0), n - 1)
         at = ranked[pos, columns]
         below = ranked[np.minimum(lower[pos, columns], n - 1), columns]
         moved = (n_tagged * 0.5 * (at + below) + SHRINK * start) / (n_tagged + SHRINK)
-        thresholds = np.where(target > count, np.minimum(moved, thresholds), thresholds)
-        full = full.copy()
-        full[cols] = thresholds
-    return full
+        out[cols] = np.where(target > count, np.minimum(moved, current), current)
+    return out
 
 
 def fit_softmax_scale(S, y, weight, spread):

@@ -89,7 +89,7 @@ def column_weighted_median(values, weights, mask):
 
     ``weights`` has one entry per row; NaN for columns with no row in ``mask``.
     """
-    V = np.ascontiguousarray(values.T)  # one class per row: sorts in place order
+    V = np.array(values.T, order="C")  # a copy, one class per row
     rows = np.arange(V.shape[0])
     if np.all(weights == weights[0]):  # equal weights: the lower median, by a sort
         V[~mask.T] = np.nan  # sorted last
