@@ -57,17 +57,21 @@ assert np.allclose(cosine[:, 1] - cosine[:, 0], clf.decision_function(X))
 
 angle = np.degrees(np.arccos(np.clip(E_unit[0] @ E_unit[1], -1, 1)))
 print(f"angle between the class vectors: {angle:.1f} degrees")
-print(f"membership thresholds (cosine): {np.round(clf.thresholds_, 3)}")
+print(f"membership thresholds (share of the best cosine): {np.round(clf.thresholds_, 3)}")
 print("mean cosine to class 0 and 1, per blob:")
 for b in range(3):
     print(f"  blob {b} (true labels {np.flatnonzero(Y[blob == b][0])}): "
           f"{np.round(cosine[blob == b].mean(axis=0), 3)}")
 
 # %%
-# A sample is predicted a member of class ``c`` when its cosine to ``e_c``
-# reaches ``thresholds_[c]``: inside a cone around ``e_c`` (shaded) of
-# half-angle ``arccos(thresholds_[c])``. The shared blob lies where the two
-# cones overlap, whichever tag its points carried.
+# A sample is predicted a member of class ``c`` when its cosine to ``e_c`` is
+# at least ``thresholds_[c]`` (about one half) times its best cosine: the
+# class's *share*. A point of one class sits on its class vector, far from the
+# other (share about 0); a point of both sits between them, about as close to
+# each (shares about 1). In the plane of the two cosines, class 0 is predicted
+# right of the line ``cos_0 = t_0 cos_1`` and class 1 above ``cos_1 = t_1
+# cos_0``; the shared blob lies between the two lines, whichever tag its
+# points carried.
 blob_colors = np.array(["tab:blue", "tab:red", "tab:purple"])
 blob_names = ["blob 0: {0}", "blob 1: {1}", "blob 2: {0, 1}"]
 class_colors = ["tab:blue", "tab:red"]
@@ -82,11 +86,6 @@ ax.legend(fontsize=8, markerscale=2)
 ax = axes[1]
 radius = 1.1 * np.linalg.norm(Z, axis=1).max()
 for c in range(2):
-    direction = np.arctan2(E_unit[c, 1], E_unit[c, 0])
-    half = np.arccos(clf.thresholds_[c])
-    t = np.linspace(direction - half, direction + half, 50)
-    ax.fill(np.r_[0, radius * np.cos(t), 0], np.r_[0, radius * np.sin(t), 0],
-            color=class_colors[c], alpha=0.12, lw=0)
     ax.annotate("", xy=E_unit[c] * radius, xytext=(0, 0),
                 arrowprops=dict(arrowstyle="->", lw=2, color=class_colors[c]))
     ax.text(*(E_unit[c] * radius * 1.03), f"class {c}", color=class_colors[c],
@@ -95,14 +94,17 @@ ax.scatter(*Z.T, s=6, c=blob_colors[blob])
 ax.scatter(0, 0, marker="+", color="k")
 ax.set(xlim=(-1.2 * radius, 1.2 * radius), ylim=(-1.2 * radius, 1.2 * radius))
 ax.set_aspect("equal")
-ax.set_title("embedding f(x), class vectors and membership cones")
+ax.set_title("embedding f(x) and class vectors")
 
 ax = axes[2]
 ax.scatter(*cosine.T, s=6, c=blob_colors[blob])
-ax.axvline(clf.thresholds_[0], color=class_colors[0], ls="--", label="threshold 0")
-ax.axhline(clf.thresholds_[1], color=class_colors[1], ls="--", label="threshold 1")
+t = np.linspace(0, 1, 2)
+ax.plot(clf.thresholds_[0] * t, t, color=class_colors[0], ls="--",
+        label="cos_0 = t_0 cos_1")
+ax.plot(t, clf.thresholds_[1] * t, color=class_colors[1], ls="--",
+        label="cos_1 = t_1 cos_0")
 ax.set_xlabel("cosine to class 0")
 ax.set_ylabel("cosine to class 1")
-ax.set_title("scores: the shared blob passes both thresholds")
+ax.set_title("scores: the shared blob has both shares")
 ax.legend(fontsize=8, loc="lower left")
 fig.savefig(os.path.join(OUT, "plot_embedding.png"), dpi=80)

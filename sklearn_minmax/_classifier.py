@@ -168,8 +168,9 @@ class MinMaxClassifier(
         its strength per pair of classes does not fade as classes are added.
 
     threshold : float, default=None
-        Score above which :meth:`predict_multilabel` assigns a class. None
-        derives one threshold per class from the training data (see Notes).
+        Score (``decision_function``) from which :meth:`predict_multilabel`
+        assigns a class. None derives one threshold per class from the
+        training data (see Notes).
 
     alpha : float, default=1e-4
         Strength of the L2 penalty on the encoder's weights.
@@ -240,7 +241,9 @@ class MinMaxClassifier(
         The fitted Keras encoder when ``encoder`` is given, else None.
 
     thresholds_ : ndarray of shape (n_classes,)
-        Score threshold of each class used by :meth:`predict_multilabel`.
+        Threshold of each class used by :meth:`predict_multilabel`: on the
+        class's share of a sample (see Notes) with 1-D ``y``, on the score
+        with a 2-D indicator ``y`` or a given ``threshold``.
 
     loss_curve_ : list of float
         Training loss of each epoch.
@@ -288,23 +291,35 @@ class MinMaxClassifier(
     ``-|f(x)/|f(x)|_1 - e_c/R|_1`` (manhattan compares on the unit L1 sphere,
     ``R = max_norm``), ``-KL(q_c || p_x)`` with ``p = softmax``.
 
-    Default decision rule, per class ``c``, from the training data alone:
-    ``m1_c`` is the median score that samples tagged ``c`` get for ``c``,
-    ``m0_c`` the median score that samples not tagged ``c`` get for ``c``
-    (both shrunk toward the all-class medians for rare classes), and::
+    Default decision rule, from the training data alone. With 1-D ``y`` (one
+    tag per sample, which may leave labels out): the pull puts a sample tagged
+    at random among its ``k`` classes at their mixture, where each of them is
+    equally close and other classes are far. So a class's *share* of a
+    sample, its closeness over that of the sample's best class (closeness: 1
+    at the class, 0 at the push's separation; ``cos`` for cosine,
+    ``1 - d**2 / 4`` for manhattan, ``exp(-KL/2)`` for kl, the projection
+    ``<f(x), e_c> / |e_c|**2`` for euclidean), is about 1 for every class of
+    the sample and about 0 for the others, whatever ``k``. A class is
+    predicted where its share reaches ``threshold_c``, which starts halfway,
+    at 0.5. Then two steps make the thresholds consistent with the member
+    counts they imply: a sample with ``k`` labels carries each of them as its
+    tag with probability ``1/k``, so the samples tagged ``c``, each counted
+    ``k`` times (``k`` its predicted number of classes), estimate how many
+    samples belong to ``c``. Where the training rows reaching ``threshold_c``
+    are more than 5 % fewer than that, it moves down until they are within
+    5 % (never up: tags leave labels out, they never add any). The best class
+    is always predicted. Single tags cannot tell a sample of two classes from
+    one whose class is uncertain between them (both are tagged either way at
+    random), and the rule counts such a sample in both: on ordinary
+    single-label data with confusable classes it lists the plausible classes.
+
+    With a 2-D indicator ``y``, taken as complete label sets: ``m1_c`` is the
+    median score that samples tagged ``c`` get for ``c``, ``m0_c`` the median
+    score that samples not tagged ``c`` get for ``c`` (both shrunk toward the
+    all-class medians for rare classes), and a class is predicted where the
+    score reaches::
 
         threshold_c = m0_c + 0.5 * (m1_c - m0_c)
-
-    With 1-D ``y`` (one tag per sample, which may leave labels out), two steps
-    then make the thresholds consistent with the member counts they imply: a
-    sample with ``k`` labels carries each of them as its tag with probability
-    ``1/k``, so the samples tagged ``c``, each counted ``k`` times (``k`` its
-    predicted number of classes), estimate how many samples belong to ``c``.
-    Where the training rows reaching ``threshold_c`` are more than 5 % fewer
-    than that, it moves down until they are within 5 % (never up: tags leave
-    labels out, they never add any). A 2-D indicator ``y`` is taken as
-    complete label sets, without this step.
-    A sample belongs to every class whose score reaches its threshold.
 
     Probabilities: with 1-D ``y``, ``softmax(beta * scores)`` with ``beta``
     fitted by maximum likelihood on the training tags (rows sum to 1). With a
@@ -717,17 +732,21 @@ class MinMaxClassifier(
         own = _decision.rule_space(np.concatenate(own), metric)
         rows, cls = np.concatenate(rows), np.concatenate(cls)
         sub = keep[sub]
-        S = _scoring.scores(np.concatenate(Z_sub), E, metric)
+        Z_sub = np.concatenate(Z_sub)
+        S = _scoring.scores(Z_sub, E, metric)
         R = _decision.rule_space(S, metric)
         tagged = np.zeros((n_sub, n_classes), dtype=bool)
         r, s = np.nonzero(mask[sub])
         tagged[r, tags[sub][r, s]] = True
 
         thresholds, self._rule_slopes, spread = _decision.fit_rule(
-            own, weight[rows], cls, R, weight[sub], tagged,
-            single_tags=not self._multilabel)
-        self._rule_thresholds = _decision.from_rule_space(thresholds, metric)
-        if not self._multilabel:
+            own, weight[rows], cls, R, weight[sub], tagged)
+        if self._multilabel:
+            self._rule_thresholds = _decision.from_rule_space(thresholds, metric)
+        else:
+            self._rule_thresholds = _decision.fit_share_rule(
+                _scoring.shares(_scoring.sample_space(Z_sub, metric), E, metric),
+                weight[sub], tagged)
             few = slice(0, max(20, min(_SOFTMAX_ROWS, _SOFTMAX_ENTRIES // n_classes)))
             self._softmax_scale = _decision.fit_softmax_scale(
                 S[few], tags[sub, 0][few], weight[sub][few], spread)
@@ -772,9 +791,10 @@ class MinMaxClassifier(
             self._mapped_classes = cached = (self.class_embeddings_, mapped)
         return cached[1]
 
-    def _score_chunks(self, X):
-        """Scores of validated ``X`` in chunks of rows (see _scoring)."""
-        return _scoring.score_chunks(self._embed(X), self._class_space(), self.metric)
+    def _score_chunks(self, X, share=False):
+        """Scores (or shares) of validated ``X`` in chunks of rows (see _scoring)."""
+        return _scoring.score_chunks(self._embed(X), self._class_space(), self.metric,
+                                     share=share)
 
     def _scores(self, X):
         return _scoring.scores(self._embed(self._validate_X(X)), self._class_space(),
@@ -831,13 +851,16 @@ class MinMaxClassifier(
         Returns
         -------
         Y : ndarray of shape (n_samples, n_classes)
-            0/1 indicator: 1 where the score reaches ``thresholds_``.
+            0/1 indicator: 1 where the score (with 1-D ``y`` and no
+            ``threshold``, the class's share, see Notes) reaches
+            ``thresholds_``.
         """
         check_is_fitted(self)
         X = self._validate_X(X)
         Y = np.empty((X.shape[0], len(self.classes_)),
                      dtype=self._y_dtype if self._multilabel else int)
-        for rows, S in self._score_chunks(X):
+        share = self.threshold is None and not self._multilabel
+        for rows, S in self._score_chunks(X, share=share):
             Y[rows] = S >= self.thresholds_
         return Y
 

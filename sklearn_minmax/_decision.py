@@ -9,9 +9,12 @@ from scipy.special import log_softmax
 
 from ._utils import column_weighted_median, grouped_weighted_median, weighted_quantile
 
-# Where the default threshold sits between the typical non-member (0) and
-# own-tag (1) scores of a class, in squared-distance units (bench_quality.py).
+# Where the threshold sits between the typical non-member (0) and own-tag (1)
+# scores of a class, in squared-distance units (indicator targets).
 TAU = 0.5
+# Share of a sample's best class from which a class is among its labels
+# (1-D targets): halfway between a class of the sample (1) and another (0).
+SHARE = 0.5
 # Confidence at the typical own-tag score (and 1 - it at the non-member score).
 PROBA_AT_TYPICAL = 0.95
 # Shrinkage of per-class statistics toward the global ones (pseudo-count).
@@ -53,7 +56,7 @@ def from_rule_space(values, metric):
 
 
 
-def fit_rule(own, w_own, cls, R, w_sub, tagged, single_tags=True):
+def fit_rule(own, w_own, cls, R, w_sub, tagged):
     """Per-class thresholds (rule space), sigmoid slopes and the typical spread.
 
     ``own``: rule-space scores of every tagged (sample, class) pair, classes
@@ -61,10 +64,8 @@ def fit_rule(own, w_own, cls, R, w_sub, tagged, single_tags=True):
     against every class, row weights ``w_sub``, ``tagged`` marking their tags.
     Per class, ``m1`` is the median own-tag score and ``m0`` the median score of
     the rows not tagged with it, both shrunk toward the all-class medians by
-    ``SHRINK`` pseudo-rows; the threshold is ``m0 + TAU (m1 - m0)``. With
-    ``single_tags`` (one tag per sample, which may leave labels out) it is
-    then made consistent with the member counts it implies
-    (:func:`count_consistent`); indicator targets are taken as complete.
+    ``SHRINK`` pseudo-rows; the threshold is ``m0 + TAU (m1 - m0)``. This is
+    the rule for indicator targets, taken as complete label sets.
     """
     n_classes = R.shape[1]
     m1_all = weighted_quantile(own, w_own, 0.5)
@@ -82,10 +83,16 @@ def fit_rule(own, w_own, cls, R, w_sub, tagged, single_tags=True):
     m0 = (k0 * m0 + SHRINK * m0_all) / (k0 + SHRINK)
     spread = np.maximum(m1 - m0, 1e-6 * max(abs(m1_all - m0_all), 1e-6))
     slopes = 2 * np.log(PROBA_AT_TYPICAL / (1 - PROBA_AT_TYPICAL)) / spread
-    thresholds = m0 + TAU * spread
-    if single_tags:
-        thresholds = count_consistent(R, w_sub, tagged, thresholds)
-    return thresholds, slopes, m1_all - m0_all
+    return m0 + TAU * spread, slopes, m1_all - m0_all
+
+
+def fit_share_rule(shares, w, tagged):
+    """Per-class thresholds on the shares (:func:`_scoring.shares`) of rows
+    tagged with one class each, which may leave labels out: ``SHARE``, made
+    consistent with the member counts it implies (:func:`count_consistent`).
+    """
+    start = np.full(shares.shape[1], SHARE)
+    return count_consistent(shares, w, tagged, start)
 
 
 def count_consistent(R, w, tagged, thresholds, steps=None, tol=None):

@@ -74,16 +74,47 @@ def similarity(z, e, metric):
     return z @ q.T - (q * e).sum(1)[None, :]
 
 
-def score_chunks(Z, E, metric):
+def closeness(z, e, metric):
+    """How close mapped samples ``z`` are to mapped classes ``e``: 1 at the
+    class, 0 at the separation the push gives two classes.
+
+    Cosine: ``cos``. Manhattan: ``1 - d1**2 / 4``. KL: ``exp(-KL / 2)``.
+    Euclidean: the projection ``<z, e_c> / <e_c, e_c>`` (the sample embedding
+    has no norm bound, so its distances have no scale to take them in).
+    For a sample the pull puts between ``k`` orthogonal classes, each of
+    them gets the same closeness and the other classes about 0.
+    """
+    if metric == "euclidean":
+        return (z @ e.T) / np.maximum((e * e).sum(1), 1e-12)[None, :]
+    S = similarity(z, e, metric)
+    if metric == "manhattan":
+        return 1.0 - 0.25 * np.square(S)
+    if metric == "kl":
+        return np.exp(0.5 * S)
+    return S
+
+
+def shares(z, e, metric):
+    """Each class's :func:`closeness` over that of the sample's best class
+    (1 for the best class; 1 for it alone where no class is closer than 0)."""
+    C = closeness(z, e, metric)
+    top = C.max(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(top > 0, C / top, (C == top).astype(C.dtype))
+
+
+def score_chunks(Z, E, metric, share=False):
     """Yield ``(rows, scores)`` of raw embeddings ``Z`` against mapped classes
-    ``E``, a few million values at a time, so that callers that reduce the
-    scores (argmax, thresholds) never hold all of them at once."""
+    ``E`` (with ``share``, :func:`shares` instead), a few million values at a
+    time, so that callers that reduce the scores (argmax, thresholds) never
+    hold all of them at once."""
     n_classes, dim = E.shape
     per_row = n_classes * (dim if metric == "manhattan" else 1)
     step = max(1, _CHUNK // per_row)
+    measure = shares if share else similarity
     for start in range(0, Z.shape[0], step):
         rows = slice(start, start + step)
-        yield rows, similarity(sample_space(Z[rows], metric), E, metric)
+        yield rows, measure(sample_space(Z[rows], metric), E, metric)
 
 
 def scores(Z, E, metric):

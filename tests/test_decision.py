@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sklearn_minmax import _decision
+from sklearn_minmax import _decision, _scoring
 
 
 def _paired_classes(n=800, seed=0):
@@ -58,14 +58,42 @@ def test_count_step_depends_on_relative_weights_only():
         _decision.count_consistent(R, 1000 * w, tagged, start))
 
 
-def test_indicator_targets_skip_the_count_step():
+def test_share_rule_starts_halfway_and_finds_the_missed_members():
     R, tagged, member = _paired_classes()
-    own, cls = R[tagged], np.nonzero(tagged)[1]
-    w = np.ones(len(R))
-    single, _, _ = _decision.fit_rule(own, np.ones(len(own)), cls, R, w, tagged)
-    complete, _, _ = _decision.fit_rule(own, np.ones(len(own)), cls, R, w, tagged,
-                                        single_tags=False)
-    # tags taken as complete label sets: the plain midpoint rule, which misses
-    # the weakly scored members; single tags: corrected, and never raised
-    assert (single <= complete).all() and (single[[0, 2]] < complete[[0, 2]]).all()
-    assert _exact(R, single, member) > _exact(R, complete, member) + 0.3
+    shares = R / R.max(axis=1, keepdims=True)
+    half = np.full(4, _decision.SHARE)
+    # an untagged member of 0 or 2 has a third of its tag's share: missed
+    assert _exact(shares, half, member) < 0.55
+    t = _decision.fit_share_rule(shares, np.ones(len(R)), tagged)
+    assert (t <= half).all() and (t[[0, 2]] < 0.33).all()
+    assert _exact(shares, t, member) > 0.9
+
+
+@pytest.mark.parametrize("metric", _scoring.METRICS)
+def test_shares_read_back_the_classes_of_a_mixture(metric):
+    """A sample where the pull puts a member of k classes (their mixture, in
+    the space the metric compares in) has share 1 for each of them and less
+    than half of it for every other class."""
+    n_classes, dim = 6, 16
+    R = _scoring.DEFAULT_MAX_NORM[metric]
+    if metric == "kl":  # classes peaked on disjoint coordinates
+        E = np.full((n_classes, dim), -R / 2)
+        E[np.arange(n_classes), np.arange(n_classes)] = R / 2
+    else:
+        E = R * np.eye(n_classes, dim)
+    E = _scoring.class_space(E, metric, R)
+    for members in ([2], [0, 3], [1, 2, 5]):
+        if metric == "kl":
+            p = np.exp(E[members]).mean(axis=0)
+            z = np.log(p)[None, :]
+        elif metric == "manhattan":
+            z = E[members].mean(axis=0, keepdims=True)
+            z /= np.abs(z).sum()
+        else:
+            z = E[members].mean(axis=0, keepdims=True)
+            if metric == "cosine":
+                z /= np.linalg.norm(z)
+        sh = _scoring.shares(z, E, metric)[0]
+        others = np.setdiff1d(np.arange(n_classes), members)
+        np.testing.assert_allclose(sh[members], 1.0, atol=1e-9)
+        assert (sh[others] < 0.5).all(), (members, sh)
