@@ -9,9 +9,9 @@ the number of classes grows (default 100, 10,000, 100,000):
   data has traced the compiled epoch function) and seconds per minibatch
   step;
 * the rest of ``fit`` split by stage: duplicate merging, the decision rule
-  (``_fit_decision_rule``; inside it the thresholds (``fit_rule``), the
-  softmax temperature (``fit_softmax_scale``) and the embedding and scoring
-  of subsamples);
+  (``_fit_decision_rule``; inside it the thresholds (``fit_share_rule``),
+  the softmax temperature (``fit_softmax_scale``) and the embedding, scoring
+  and shares of subsamples);
 * peak resident memory (``ru_maxrss``) of a fresh child process per
   configuration, read by the parent with ``os.wait4``, plus the peak so far
   as seen by the child after the data, after ``fit`` and after prediction;
@@ -164,7 +164,8 @@ def child(args):
     wrap(_training, "train", "train")
     wrap(_classifier, "merge_duplicates", "merge_duplicates")
     wrap(MinMaxClassifier, "_fit_decision_rule", "decision_rule")
-    wrap(_decision, "fit_rule", "fit_rule")
+    wrap(_decision, "fit_share_rule", "fit_share_rule")
+    wrap(_scoring, "shares", "shares")
     wrap(_decision, "fit_softmax_scale", "softmax_scale")
     wrap(_scoring, "scores", "scores")
     wrap(MinMaxClassifier, "_embed", "embed")
@@ -399,8 +400,9 @@ def report(results, title, extrapolate):
         s = r["stages_s"]
         train = s.get("train", 0.0)
         rule = s.get("decision_rule", 0.0)
-        wq, sm = s.get("fit_rule", 0.0), s.get("softmax_scale", 0.0)
-        sc, em = s.get("scores", 0.0), s.get("embed", 0.0)
+        wq, sm = s.get("fit_share_rule", 0.0), s.get("softmax_scale", 0.0)
+        sc = s.get("scores", 0.0) + s.get("shares", 0.0)
+        em = s.get("embed", 0.0)
         rows.append([
             f"{r['n_classes']:,}", f"{r['rows']:,}", f"{r['fit_s']:.2f}",
             f"{train:.2f}", f"{s.get('merge_duplicates', 0):.2f}", f"{rule:.2f}",
@@ -410,7 +412,7 @@ def report(results, title, extrapolate):
         ])
     _common.table(rows, [
         "classes", "rows", "fit s", "train", "merge_dup", "dec.rule",
-        "  thresholds (fit_rule)", "  softmax_scale", "  embed+scores",
+        "  thresholds (fit_share_rule)", "  softmax_scale", "  embed+scores+shares",
         "  rest of dec.rule", "other",
     ])
 

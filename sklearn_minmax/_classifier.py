@@ -739,17 +739,18 @@ class MinMaxClassifier(
         r, s = np.nonzero(mask[sub])
         tagged[r, tags[sub][r, s]] = True
 
-        thresholds, self._rule_slopes, spread = _decision.fit_rule(
-            own, weight[rows], cls, R, weight[sub], tagged)
         if self._multilabel:
+            thresholds, self._rule_slopes = _decision.fit_rule(
+                own, weight[rows], cls, R, weight[sub], tagged)
             self._rule_thresholds = _decision.from_rule_space(thresholds, metric)
         else:
             self._rule_thresholds = _decision.fit_share_rule(
                 _scoring.shares(_scoring.sample_space(Z_sub, metric), E, metric),
                 weight[sub], tagged)
+            m1, m0 = _decision.typical_scores(own, weight[rows], R, weight[sub], tagged)
             few = slice(0, max(20, min(_SOFTMAX_ROWS, _SOFTMAX_ENTRIES // n_classes)))
             self._softmax_scale = _decision.fit_softmax_scale(
-                S[few], tags[sub, 0][few], weight[sub][few], spread)
+                S[few], tags[sub, 0][few], weight[sub][few], m1 - m0)
 
     # ------------------------------------------------------------ prediction
     @property

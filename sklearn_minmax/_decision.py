@@ -55,9 +55,20 @@ def from_rule_space(values, metric):
 
 
 
+def typical_scores(own, w_own, R, w_sub, tagged):
+    """All-class medians of the own-tag scores ``own`` and of the scores in
+    ``R`` of rows not tagged with the class (see :func:`fit_rule`)."""
+    # over a few million entries at most (the rows of R are a random sample
+    # already; with very many classes, its first rows)
+    top = slice(0, max(1, _MEDIAN_ENTRIES // R.shape[1]))
+    free = ~tagged[top]
+    m0_all = weighted_quantile(R[top][free],
+                               np.broadcast_to(w_sub[top, None], free.shape)[free], 0.5)
+    return weighted_quantile(own, w_own, 0.5), m0_all
+
 
 def fit_rule(own, w_own, cls, R, w_sub, tagged):
-    """Per-class thresholds (rule space), sigmoid slopes and the typical spread.
+    """Per-class thresholds (rule space) and sigmoid slopes.
 
     ``own``: rule-space scores of every tagged (sample, class) pair, classes
     ``cls``, weights ``w_own``. ``R``: rule-space scores of a subsample of rows
@@ -68,13 +79,7 @@ def fit_rule(own, w_own, cls, R, w_sub, tagged):
     the rule for indicator targets, taken as complete label sets.
     """
     n_classes = R.shape[1]
-    m1_all = weighted_quantile(own, w_own, 0.5)
-    # the all-class median over a few million entries at most (the rows of R
-    # are a random sample already; with very many classes, its first rows)
-    top = slice(0, max(1, _MEDIAN_ENTRIES // n_classes))
-    free = ~tagged[top]
-    m0_all = weighted_quantile(R[top][free],
-                               np.broadcast_to(w_sub[top, None], free.shape)[free], 0.5)
+    m1_all, m0_all = typical_scores(own, w_own, R, w_sub, tagged)
     k1 = np.bincount(cls, weights=w_own, minlength=n_classes) / w_own.mean()
     m1 = np.nan_to_num(grouped_weighted_median(own, w_own, cls, n_classes))
     m1 = (k1 * m1 + SHRINK * m1_all) / (k1 + SHRINK)
@@ -83,7 +88,7 @@ def fit_rule(own, w_own, cls, R, w_sub, tagged):
     m0 = (k0 * m0 + SHRINK * m0_all) / (k0 + SHRINK)
     spread = np.maximum(m1 - m0, 1e-6 * max(abs(m1_all - m0_all), 1e-6))
     slopes = 2 * np.log(PROBA_AT_TYPICAL / (1 - PROBA_AT_TYPICAL)) / spread
-    return m0 + TAU * spread, slopes, m1_all - m0_all
+    return m0 + TAU * spread, slopes
 
 
 def fit_share_rule(shares, w, tagged):

@@ -96,11 +96,16 @@ def closeness(z, e, metric):
 
 def shares(z, e, metric):
     """Each class's :func:`closeness` over that of the sample's best class
-    (1 for the best class; 1 for it alone where no class is closer than 0)."""
+    (so 1 for the best class; where no class has a positive closeness, 1 for
+    the best class and 0 for the others)."""
     C = closeness(z, e, metric)
     top = C.max(axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(top > 0, C / top, (C == top).astype(C.dtype))
+    positive = top > 0
+    np.divide(C, top, out=C, where=positive)
+    if not positive.all():
+        rows = ~positive[:, 0]
+        C[rows] = C[rows] == top[rows]
+    return C
 
 
 def score_chunks(Z, E, metric, share=False):
