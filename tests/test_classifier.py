@@ -83,14 +83,24 @@ def test_two_d_indicator_targets(multilabel):
 
 
 def test_thresholds_are_derived_and_overridable(blobs, fitted):
-    X, _ = blobs
+    X, y = blobs
     t = fitted.thresholds_
-    assert t.shape == (3,) and np.isfinite(t).all()
-    # the derived threshold sits between the scores of members and non-members
+    assert t.shape == (3,) and np.isfinite(t).all() and (t <= 0.5).all()
+    # 1-D y: a class is predicted where its share of the sample (its cosine
+    # over the best class's) reaches its threshold
     S = fitted.decision_function(X)
-    own = S[np.arange(len(X)), S.argmax(1)]
-    assert np.median(own) > t.max()
-    everything = clone(fitted).set_params(threshold=-1.0).fit(X, blobs[1])
+    share = S / S.max(axis=1, keepdims=True)
+    P = fitted.predict_multilabel(X)
+    np.testing.assert_array_equal(P, share >= t)
+    # three separated blobs: every sample gets its own class, and only it
+    np.testing.assert_array_equal(P.argmax(1), np.searchsorted(fitted.classes_, y))
+    assert (P.sum(axis=1) == 1).mean() > 0.95
+    # a given threshold applies to the scores themselves
+    clf = clone(fitted).set_params(threshold=0.2).fit(X, y)
+    np.testing.assert_array_equal(clf.thresholds_, np.full(3, 0.2))
+    np.testing.assert_array_equal(clf.predict_multilabel(X),
+                                  clf.decision_function(X) >= 0.2)
+    everything = clone(fitted).set_params(threshold=-1.0).fit(X, y)
     assert everything.predict_multilabel(X).all()
 
 
