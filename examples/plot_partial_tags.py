@@ -58,8 +58,8 @@ print("true labels of the shared blob:", Y[blob == 2][0])
 # classes of every point, as a 0/1 indicator matrix:
 #
 # - :class:`~sklearn_minmax.MinMaxClassifier`: ``predict_multilabel`` returns
-#   every class whose score reaches its threshold (learned from the training
-#   data).
+#   every class whose share of the point (its score over the best class's)
+#   reaches its threshold, about one half (fitted on the training data).
 # - softmax (multinomial :class:`~sklearn.linear_model.LogisticRegression`):
 #   its probabilities sum to 1, so we predict a class when it gets at least
 #   half of the probability.

@@ -65,8 +65,9 @@ Y_observed = np.eye(Y.shape[1], dtype=int)[y_train]
 # The models
 # ----------
 # ``MinMaxClassifier`` is fitted on the 1-D observed labels. Its
-# ``predict_multilabel`` returns every class whose score reaches a per-class
-# threshold, and ``decision_function`` gives the scores we rank for mAP.
+# ``predict_multilabel`` returns every class whose share of the sample (its
+# score over the best class's) reaches a per-class threshold, and
+# ``decision_function`` gives the scores we rank for mAP.
 #
 # Each training sample carries one of its labels *at random*: trained long
 # enough, the encoder starts to memorise which one, and loses the others. By
