@@ -708,18 +708,21 @@ class MinMaxClassifier(
         """Per-class thresholds and probability scales from training scores."""
         n_classes, metric = len(self.classes_), self.metric
         E = self._class_space()
-        # One pass over a random subsample of rows, large enough for per-class
-        # medians, in chunks: the own-tag scores of their tagged (sample,
-        # class) pairs, and the embeddings of a smaller subsample of them,
-        # scored below against every class.
+        # One pass over a random subsample of rows, in chunks: the own-tag
+        # scores of their tagged (sample, class) pairs, and the embeddings of
+        # a smaller subsample of them, scored below against every class. The
+        # larger sample is for the per-class medians of indicator targets;
+        # the share rule of 1-D targets needs the smaller one alone.
         n = X.shape[0]
         n_own = min(n, max(_OWN_ROWS, _OWN_PER_CLASS * n_classes))
         n_sub = min(n_own, max(200, _MAX_SCORE_ENTRIES // n_classes))
         keep = np.sort(rng.choice(n, n_own, replace=False))
         sub = np.zeros(n_own, dtype=bool)
         sub[rng.choice(n_own, n_sub, replace=False)] = True
+        if not self._multilabel:
+            keep, sub = keep[sub], np.ones(n_sub, dtype=bool)
         own, rows, cls, Z_sub = [], [], [], []
-        for start in range(0, n_own, _ROWS):
+        for start in range(0, len(keep), _ROWS):
             r = keep[start:start + _ROWS]
             Z = self._embed(X[r])
             i, slot = np.nonzero(mask[r])
@@ -745,7 +748,7 @@ class MinMaxClassifier(
             self._rule_thresholds = _decision.from_rule_space(thresholds, metric)
         else:
             self._rule_thresholds = _decision.fit_share_rule(
-                _scoring.shares(_scoring.sample_space(Z_sub, metric), E, metric),
+                _scoring.shares(_scoring.sample_space(Z_sub, metric), E, metric, S),
                 weight[sub], tagged)
             m1, m0 = _decision.typical_scores(own, weight[rows], R, weight[sub], tagged)
             few = slice(0, max(20, min(_SOFTMAX_ROWS, _SOFTMAX_ENTRIES // n_classes)))

@@ -54,7 +54,6 @@ def from_rule_space(values, metric):
     return values
 
 
-
 def typical_scores(own, w_own, R, w_sub, tagged):
     """All-class medians of the own-tag scores ``own`` and of the scores in
     ``R`` of rows not tagged with the class (see :func:`fit_rule`)."""

@@ -74,7 +74,7 @@ def similarity(z, e, metric):
     return z @ q.T - (q * e).sum(1)[None, :]
 
 
-def closeness(z, e, metric):
+def closeness(z, e, metric, S=None):
     """How close mapped samples ``z`` are to mapped classes ``e``: 1 at the
     class, 0 at the separation the push gives two classes.
 
@@ -82,11 +82,13 @@ def closeness(z, e, metric):
     Euclidean: the projection ``<z, e_c> / <e_c, e_c>`` (the sample embedding
     has no norm bound, so its distances have no scale to take them in).
     For a sample the pull puts between ``k`` orthogonal classes, each of
-    them gets the same closeness and the other classes about 0.
+    them gets the same closeness and the other classes about 0. ``S``: the
+    scores :func:`similarity` gives, where already computed.
     """
     if metric == "euclidean":
         return (z @ e.T) / np.maximum((e * e).sum(1), 1e-12)[None, :]
-    S = similarity(z, e, metric)
+    if S is None:
+        S = similarity(z, e, metric)
     if metric == "manhattan":
         return 1.0 - 0.25 * np.square(S)
     if metric == "kl":
@@ -94,11 +96,14 @@ def closeness(z, e, metric):
     return S
 
 
-def shares(z, e, metric):
+def shares(z, e, metric, S=None):
     """Each class's :func:`closeness` over that of the sample's best class
     (so 1 for the best class; where no class has a positive closeness, 1 for
-    the best class and 0 for the others)."""
-    C = closeness(z, e, metric)
+    the best class and 0 for the others). ``S`` as in :func:`closeness`; it
+    is left as it is."""
+    C = closeness(z, e, metric, S)
+    if C is S:
+        C = C.copy()
     top = C.max(axis=1, keepdims=True)
     positive = top > 0
     np.divide(C, top, out=C, where=positive)
