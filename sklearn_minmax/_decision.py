@@ -3,11 +3,13 @@ scores (numpy only)."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+from typing import NamedTuple
+
 import numpy as np
 from scipy.optimize import minimize_scalar
-from scipy.special import log_softmax
+from scipy.special import expit, log_softmax, softmax
 
-from ._utils import column_weighted_median, grouped_weighted_median, weighted_quantile
+from . import _inference
 
 # Where the threshold sits between the typical non-member (0) and own-tag (1)
 # scores of a class, in squared-distance units (indicator targets).
@@ -24,6 +26,71 @@ COUNT_STEPS = 2
 COUNT_TOL = 0.05
 # Entries of the score sample used for the all-class median of other scores.
 _MEDIAN_ENTRIES = 2**20
+# The training rows the rule is fitted on: at most this many scores against
+# every class (a random subsample of rows); own-tag scores of this many rows,
+# or this many per class; rows embedded at a time.
+_MAX_SCORE_ENTRIES = 2**17
+_OWN_ROWS, _OWN_PER_CLASS = 2**13, 50
+_ROWS = 2**16
+# Rows (and scores at most, with many classes) the softmax scale is fitted on.
+_SOFTMAX_ROWS, _SOFTMAX_ENTRIES = 1000, 2**20
+
+
+class DecisionRule(NamedTuple):
+    """What :func:`fit_decision_rule` fits.
+
+    ``thresholds``: per class, on the share (1-D targets) or on the score
+    (indicator targets). ``slopes``: per class, of the probability sigmoid
+    (indicator targets). ``softmax_scale``: of the class distribution
+    (1-D targets).
+    """
+
+    thresholds: np.ndarray
+    slopes: np.ndarray | None = None
+    softmax_scale: float | None = None
+
+
+def weighted_quantile(values, weights, q):
+    """Quantile ``q`` of ``values`` under non-negative ``weights``."""
+    order = np.argsort(values)
+    values, cum = values[order], np.cumsum(weights[order])
+    return values[min(np.searchsorted(cum, q * cum[-1]), len(values) - 1)]
+
+
+def grouped_weighted_median(values, weights, groups, n_groups):
+    """Weighted median of ``values`` within each group (NaN for empty ones)."""
+    order = np.lexsort((values, groups))
+    values, weights, groups = values[order], weights[order], groups[order]
+    cum = np.cumsum(weights)
+    totals = np.bincount(groups, weights=weights, minlength=n_groups)
+    before = np.concatenate([[0.0], np.cumsum(totals)[:-1]])
+    last = np.cumsum(np.bincount(groups, minlength=n_groups)) - 1
+    idx = np.minimum(np.searchsorted(cum, before + 0.5 * totals), last)
+    out = np.full(n_groups, np.nan)
+    present = totals > 0
+    out[present] = values[idx[present]]
+    return out
+
+
+def column_weighted_median(values, weights, mask):
+    """Weighted median of each column of ``values`` over the rows in ``mask``.
+
+    ``weights`` has one entry per row; NaN for columns with no row in ``mask``.
+    """
+    V = np.array(values.T, order="C")  # a copy, one class per row
+    rows = np.arange(V.shape[0])
+    if np.all(weights == weights[0]):  # equal weights: the lower median, by a sort
+        V[~mask.T] = np.nan  # sorted last
+        m = mask.sum(axis=0)
+        out = np.sort(V, axis=1)[rows, np.maximum((m + 1) // 2 - 1, 0)]
+        return np.where(m > 0, out, np.nan)
+    order = np.argsort(V, axis=1)
+    w = np.where(mask.T, weights[None, :], 0.0)
+    cum = np.cumsum(np.take_along_axis(w, order, axis=1), axis=1)
+    total = cum[:, -1]
+    idx = (cum >= 0.5 * total[:, None]).argmax(axis=1)
+    out = V[rows, order[rows, idx]]
+    return np.where(total > 0, out, np.nan)
 
 
 def rule_space(scores, metric):
@@ -91,7 +158,7 @@ def fit_rule(own, w_own, cls, R, w_sub, tagged):
 
 
 def fit_share_rule(shares, w, tagged):
-    """Per-class thresholds on the shares (:func:`_scoring.shares`) of rows
+    """Per-class thresholds on the shares (:func:`_inference.shares`) of rows
     tagged with one class each, which may leave labels out: ``SHARE``, made
     consistent with the member counts it implies (:func:`count_consistent`).
     """
@@ -168,3 +235,73 @@ def fit_softmax_scale(S, y, weight, spread):
 
     res = minimize_scalar(nll, bounds=(np.log(0.1), np.log(100.0)), method="bounded")
     return float(np.exp(res.x) * unit)
+
+
+def _training_scores(embed, X, tags, mask, E, metric, multilabel, rng):
+    """Scores of a random subsample of training rows.
+
+    Returns the rule-space own-tag scores of their tagged (sample, class)
+    pairs with those rows and classes, and the raw embeddings of a smaller
+    subsample (``sub``) of them. The larger sample is for the per-class
+    medians of indicator targets; the share rule of 1-D targets needs the
+    smaller one alone.
+    """
+    n, n_classes = X.shape[0], E.shape[0]
+    n_own = min(n, max(_OWN_ROWS, _OWN_PER_CLASS * n_classes))
+    n_sub = min(n_own, max(200, _MAX_SCORE_ENTRIES // n_classes))
+    keep = np.sort(rng.choice(n, n_own, replace=False))
+    sub = np.zeros(n_own, dtype=bool)
+    sub[rng.choice(n_own, n_sub, replace=False)] = True
+    if not multilabel:
+        keep, sub = keep[sub], np.ones(n_sub, dtype=bool)
+    own, rows, cls, Z_sub = [], [], [], []
+    for start in range(0, len(keep), _ROWS):
+        r = keep[start:start + _ROWS]
+        Z = embed(X[r])
+        i, slot = np.nonzero(mask[r])
+        c = tags[r[i], slot]
+        own.append(_inference.paired_similarity(
+            _inference.sample_space(Z[i], metric), E[c], metric))
+        rows.append(r[i])
+        cls.append(c)
+        Z_sub.append(Z[sub[start:start + _ROWS]])
+    own = rule_space(np.concatenate(own), metric)
+    return own, np.concatenate(rows), np.concatenate(cls), keep[sub], np.concatenate(Z_sub)
+
+
+def fit_decision_rule(embed, X, tags, mask, weight, E, metric, multilabel, rng):
+    """Thresholds and probability scales from the training rows.
+
+    ``embed`` maps rows of ``X`` to raw embeddings; ``E`` is the mapped class
+    table; ``tags``, ``mask`` and ``weight`` are the training rows' tags, tag
+    weights and row weights. Returns a :class:`DecisionRule`.
+    """
+    own, rows, cls, sub, Z_sub = _training_scores(embed, X, tags, mask, E, metric,
+                                                  multilabel, rng)
+    S = _inference.scores(Z_sub, E, metric)
+    R = rule_space(S, metric)
+    tagged = np.zeros(S.shape, dtype=bool)
+    r, s = np.nonzero(mask[sub])
+    tagged[r, tags[sub][r, s]] = True
+    if multilabel:
+        thresholds, slopes = fit_rule(own, weight[rows], cls, R, weight[sub], tagged)
+        return DecisionRule(from_rule_space(thresholds, metric), slopes)
+    shares = _inference.shares(_inference.sample_space(Z_sub, metric), E, metric, S)
+    thresholds = fit_share_rule(shares, weight[sub], tagged)
+    m1, m0 = typical_scores(own, weight[rows], R, weight[sub], tagged)
+    few = slice(0, max(20, min(_SOFTMAX_ROWS, _SOFTMAX_ENTRIES // E.shape[0])))
+    scale = fit_softmax_scale(S[few], tags[sub, 0][few], weight[sub][few], m1 - m0)
+    return DecisionRule(thresholds, softmax_scale=scale)
+
+
+def probabilities(S, rule, thresholds, metric, multilabel):
+    """Probabilities from scores ``S``: ``softmax(scale * S)`` for 1-D
+    targets; independent ``sigmoid(slope_c * (S - threshold_c))`` in rule
+    space for indicator targets, clipped to ``(0, 1)``."""
+    if not multilabel:
+        return softmax(rule.softmax_scale * S, axis=1)
+    eps = np.finfo(np.float64).eps
+    t = rule_space(thresholds, metric)
+    P = expit(rule.slopes * (rule_space(S, metric) - t))
+    return np.clip(P, eps, 1 - eps)
+

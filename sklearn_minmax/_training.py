@@ -1,15 +1,19 @@
 """Training of the dual encoder in compiled TensorFlow.
 
-This is the only module of the estimator that imports TensorFlow; the
-estimator imports it lazily from ``fit``.
+The only module of the estimator, with :mod:`sklearn_minmax._keras_models`,
+that imports TensorFlow; the estimator imports it lazily from ``fit``.
 
-The encoder (a stack of dense layers, the same computation as a Keras
-``Sequential`` of ``Dense`` layers) and the class table are plain tensors
-threaded through a compiled function that runs one whole epoch: the data stay
-resident as tensors, the loop over minibatches and the Adam updates run inside
-the graph, and no Python runs per batch. The compiled functions take every
-shape as dynamic and are cached per architecture, so a grid search of
-hundreds of fits traces each of them once and does not accumulate graphs.
+One compiled function runs a whole epoch: the data stay resident as tensors,
+the loop over minibatches and the optimizer updates run inside the graph, and
+no Python runs per batch. Two trainers share that epoch (:class:`_Trainer`):
+
+- :class:`_MLPTrainer`, the built-in encoder (a stack of dense layers, the
+  same computation as a Keras ``Sequential`` of ``Dense`` layers), whose
+  weights are shape-agnostic variables: its compiled functions are cached per
+  architecture, so a grid search of hundreds of fits traces each once and
+  does not accumulate graphs;
+- :class:`_KerasTrainer`, a user's Keras encoder, traced once per fit and
+  updated by Keras' own Adam.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -23,6 +27,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import losses
+from ._config import AdamState, MLPWeights, NonFiniteLossError, TrainingResult
 
 _ACTIVATIONS = {
     "identity": tf.identity,
@@ -30,6 +35,26 @@ _ACTIVATIONS = {
     "tanh": tf.tanh,
     "relu": tf.nn.relu,
 }
+
+# An epoch whose loss exceeds this many times the initial one (or 1) diverged:
+# the min-max loss starts near 1 and a stable fit only lowers it.
+_DIVERGED = 10.0
+# Rows on which the initial loss is measured (they are in canonical order, so
+# this is a fixed, row-order independent sample).
+_INITIAL_ROWS = 4096
+# The scalars the compiled epoch reads, packed by :func:`pack`.
+_HYPER = ("learning_rate", "beta_1", "beta_2", "epsilon", "alpha", "push_weight",
+          "max_norm", "n_negatives", "mean_weight")
+
+
+def pack(config, mean_weight):
+    """The hyper-parameters of ``config`` as named scalar tensors."""
+    values = {name: getattr(config, name, None) for name in _HYPER}
+    values.update(n_negatives=config.n_negatives or 0, mean_weight=mean_weight)
+    return {name: tf.constant(value, tf.float32) for name, value in values.items()}
+
+
+_HYPER_SPEC = {name: tf.TensorSpec([], tf.float32) for name in _HYPER}
 
 
 def _first_layer(W, b, x, sparse):
@@ -40,17 +65,71 @@ def _first_layer(W, b, x, sparse):
     return tf.nn.bias_add(tf.reduce_sum(rows, axis=1), b)
 
 
-def encode(params, x, activation, sparse=False):
-    """Forward pass of the feature encoder; ``params = [W1, b1, ..., Wk, bk]``."""
+def encode(coefs, intercepts, x, activation, sparse=False):
+    """Forward pass of the built-in feature encoder."""
     act = _ACTIVATIONS[activation]
-    h = _first_layer(params[0], params[1], x, sparse)
-    for i in range(2, len(params), 2):
-        h = tf.nn.bias_add(tf.matmul(act(h), params[i]), params[i + 1])
+    h = _first_layer(coefs[0], intercepts[0], x, sparse)
+    for W, b in zip(coefs[1:], intercepts[1:]):
+        h = tf.nn.bias_add(tf.matmul(act(h), W), b)
     return h
 
 
 class _Trainer:
-    """A compiled epoch of minibatch Adam over shape-agnostic variables.
+    """A compiled epoch of minibatch updates of the min-max loss.
+
+    Subclasses say how a batch of rows is gathered and embedded
+    (:meth:`_embed`), what penalty the encoder adds (:meth:`_penalty`) and how
+    the weights are updated (:meth:`_step`); the epoch itself is this class's.
+    """
+
+    sparse = False
+
+    def __init__(self, metric, sampled):
+        self.metric, self.sampled = metric, sampled
+
+    def _gather(self, X, idx):
+        return tf.gather(X, idx)
+
+    def _batch_loss(self, xb, tags, mask, w, seed, hyper, training):
+        z = self._embed(xb, training)
+        return losses.minmax_loss(
+            z, tags, self.table, metric=self.metric, tag_mask=mask,
+            sample_weight=w / hyper["mean_weight"], push_weight=hyper["push_weight"],
+            max_norm=hyper["max_norm"],
+            n_negatives=tf.cast(hyper["n_negatives"], tf.int32) if self.sampled else None,
+            seed=seed,
+        )
+
+    def _run_epoch(self, X, tags, mask, weight, perm, batch_size, seed, hyper, update):
+        """One pass over the batches of ``perm``: the mean loss (with the
+        encoder's penalty), with updates when ``update``."""
+        n = tf.shape(perm)[0]
+        n_batches = (n + batch_size - 1) // batch_size
+        X = self._rows(X)
+
+        def body(i, total):
+            idx = perm[i * batch_size:tf.minimum((i + 1) * batch_size, n)]
+            nb = tf.cast(tf.shape(idx)[0], tf.float32)
+            with tf.GradientTape() as tape:
+                loss = self._batch_loss(
+                    self._gather(X, idx), tf.gather(tags, idx), tf.gather(mask, idx),
+                    tf.gather(weight, idx), tf.stack([seed[0], seed[1] + i]), hyper,
+                    update)
+                objective = loss + self._penalty(hyper, nb)
+            if update:
+                self._step(tape, loss, objective, hyper, nb)
+            return i + 1, total + objective * nb
+
+        _, total = tf.while_loop(lambda i, _: i < n_batches, body,
+                                 (tf.constant(0), tf.constant(0.0)))
+        return total / tf.cast(n, tf.float32)
+
+    def _rows(self, X):
+        return X
+
+
+class _MLPTrainer(_Trainer):
+    """The built-in encoder, trained by Adam over shape-agnostic variables.
 
     One trainer exists per architecture (number of layers, activation,
     metric, sparse input, sampled negatives). Its variables have no fixed
@@ -64,19 +143,23 @@ class _Trainer:
     not grow with the number of classes.
     """
 
-    def __init__(self, n_params, activation, metric, sparse, sampled):
+    def __init__(self, n_layers, activation, metric, sparse, sampled):
+        super().__init__(metric, sampled)
         self.lock = threading.Lock()
-        self.activation, self.metric = activation, metric
-        self.sparse, self.sampled = sparse, sampled
-        ranks = [2 if i % 2 == 0 or i == n_params - 1 else 1 for i in range(n_params)]
+        self.activation, self.sparse = activation, sparse
 
-        def slots(name):
-            return [tf.Variable(tf.zeros([0] * r), shape=tf.TensorShape([None] * r),
-                                trainable=name == "param", name=f"{name}{i}")
-                    for i, r in enumerate(ranks)]
+        def slots(name, trainable=False):
+            def var(rank, label):
+                return tf.Variable(tf.zeros([0] * rank), shape=[None] * rank,
+                                   trainable=trainable, name=f"{name}_{label}")
+            return MLPWeights([var(2, f"W{i}") for i in range(n_layers)],
+                              [var(1, f"b{i}") for i in range(n_layers)],
+                              var(2, "table"))
 
-        self.params, self.m, self.v = slots("param"), slots("m"), slots("v")
+        self.weights = slots("param", trainable=True)
+        self.m, self.v = slots("m"), slots("v")
         self.t = tf.Variable(0.0, trainable=False)
+        self.table = self.weights.class_embeddings
         vec = tf.TensorSpec([None], tf.float32)
         if sparse:
             x_spec = (tf.TensorSpec([None], tf.int64), tf.TensorSpec([None], tf.int64),
@@ -90,51 +173,79 @@ class _Trainer:
             tf.TensorSpec([None], tf.int32),                    # permutation
             tf.TensorSpec([], tf.int32),                        # batch size
             tf.TensorSpec([2], tf.int32),                       # seed
-            tf.TensorSpec([9], tf.float32),                     # hyper-parameters
+            _HYPER_SPEC,
         ]
         self.run_epoch = tf.function(functools.partial(self._run_epoch, update=True),
                                      input_signature=signature)
         self.evaluate = tf.function(functools.partial(self._run_epoch, update=False),
                                     input_signature=signature)
 
-    def load(self, params, opt_state):
-        for var, value in zip(self.params, params):
-            var.assign(value)
+    def _flat(self, weights):
+        return [*weights.coefs, *weights.intercepts, weights.class_embeddings]
+
+    def load(self, weights, opt_state):
         if opt_state is None:
-            opt_state = ([np.zeros_like(p) for p in params],
-                         [np.zeros_like(p) for p in params], 0.0)
-        for var, value in zip(self.m + self.v, opt_state[0] + opt_state[1]):
-            var.assign(value)
-        self.t.assign(opt_state[2])
+            zeros = MLPWeights(*[[np.zeros_like(a) for a in part] if isinstance(part, list)
+                                 else np.zeros_like(part) for part in weights])
+            opt_state = AdamState(zeros, zeros, 0.0)
+        for slots, values in ((self.weights, weights), (self.m, opt_state.m),
+                              (self.v, opt_state.v)):
+            for var, value in zip(self._flat(slots), self._flat(values)):
+                var.assign(value)
+        self.t.assign(opt_state.step)
+
+    def _read(self, slots):
+        return MLPWeights([W.numpy() for W in slots.coefs],
+                          [b.numpy() for b in slots.intercepts],
+                          slots.class_embeddings.numpy())
 
     def snapshot(self):
-        return [p.numpy() for p in self.params]
+        return self._read(self.weights)
 
     def unload(self):
         """Read the state back as numpy and release the memory it holds."""
-        out = ([p.numpy() for p in self.params],
-               ([m.numpy() for m in self.m], [v.numpy() for v in self.v],
-                float(self.t.numpy())))
-        for var in self.params + self.m + self.v:
+        out = (self._read(self.weights),
+               AdamState(self._read(self.m), self._read(self.v), float(self.t.numpy())))
+        for var in self._flat(self.weights) + self._flat(self.m) + self._flat(self.v):
             var.assign(tf.zeros([0] * len(var.shape)))
         return out
 
-    def _loss(self, xb, tags, mask, w, seed, hyper):
-        """Min-max loss of a batch, and its L2 penalty (whose gradient,
-        ``alpha / batch * W``, is added to the weights' gradients directly)."""
-        alpha, push_weight, max_norm, n_neg, wbar = tf.unstack(hyper[4:])
-        params = self.params
-        z = encode(params[:-1], xb, self.activation, self.sparse)
-        loss = losses.minmax_loss(
-            z, tags, params[-1], metric=self.metric, tag_mask=mask,
-            sample_weight=w / wbar, push_weight=push_weight, max_norm=max_norm,
-            n_negatives=tf.cast(n_neg, tf.int32) if self.sampled else None,
-            seed=seed,
-        )
-        return loss, alpha / tf.cast(tf.shape(z)[0], tf.float32)
+    def _rows(self, X):
+        if not self.sparse:
+            return X
+        row_splits, col, val = X
+        return (tf.RaggedTensor.from_row_splits(col, row_splits, validate=False),
+                tf.RaggedTensor.from_row_splits(val, row_splits, validate=False))
+
+    def _gather(self, X, idx):
+        if self.sparse:
+            return tf.gather(X[0], idx), tf.gather(X[1], idx)
+        return tf.gather(X, idx)
+
+    def _embed(self, xb, training):
+        return encode(self.weights.coefs, self.weights.intercepts, xb, self.activation,
+                      self.sparse)
+
+    def _penalty(self, hyper, nb):
+        """The L2 penalty ``alpha / (2 batch) |W|^2`` (its gradient is added in
+        :meth:`_step` directly)."""
+        l2 = tf.add_n([tf.reduce_sum(tf.square(W)) for W in self.weights.coefs])
+        return 0.5 * (hyper["alpha"] / nb) * l2
+
+    def _step(self, tape, loss, objective, hyper, nb):
+        params = self._flat(self.weights)
+        grads = tape.gradient(loss, params)
+        decay = hyper["alpha"] / nb
+        n_layers = len(self.weights.coefs)
+        grads = [g + decay * p if j < n_layers else g
+                 for j, (p, g) in enumerate(zip(params, grads))]
+        update = self._adam(hyper)
+        for p, g, m, v in zip(params, grads, self._flat(self.m), self._flat(self.v)):
+            update(p, g, m, v)
 
     def _adam(self, hyper):
-        lr, b1, b2, eps = tf.unstack(hyper[:4])
+        lr, b1, b2, eps = (hyper[k] for k in ("learning_rate", "beta_1", "beta_2",
+                                               "epsilon"))
         t = self.t.assign_add(1.0)
         b1_power, b2_power = b1**t, b2**t
         step = lr * tf.sqrt(1.0 - b2_power) / (1.0 - b1_power)
@@ -157,88 +268,39 @@ class _Trainer:
 
         return update
 
-    def _run_epoch(self, X, tags, mask, weight, perm, batch_size, seed, hyper, update):
-        """One pass over the batches of ``perm``: mean loss, with Adam updates
-        when ``update``."""
-        n = tf.shape(perm)[0]
-        n_batches = (n + batch_size - 1) // batch_size
-        if self.sparse:
-            row_splits, col, val = X
-            col_rows = tf.RaggedTensor.from_row_splits(col, row_splits, validate=False)
-            val_rows = tf.RaggedTensor.from_row_splits(val, row_splits, validate=False)
 
-        def body(i, total):
-            idx = perm[i * batch_size:tf.minimum((i + 1) * batch_size, n)]
-            if self.sparse:
-                xb = (tf.gather(col_rows, idx), tf.gather(val_rows, idx))
-            else:
-                xb = tf.gather(X, idx)
-            with tf.GradientTape() as tape:
-                loss, decay = self._loss(xb, tf.gather(tags, idx), tf.gather(mask, idx),
-                                         tf.gather(weight, idx),
-                                         tf.stack([seed[0], seed[1] + i]), hyper)
-            weights = self.params[:-1:2]
-            l2 = tf.add_n([tf.reduce_sum(tf.square(W)) for W in weights])
-            if update:
-                grads = tape.gradient(loss, self.params)
-                adam = self._adam(hyper)
-                for j, (p, g, m, v) in enumerate(zip(self.params, grads, self.m,
-                                                     self.v)):
-                    if j % 2 == 0 and j < len(self.params) - 1:
-                        g = g + decay * p
-                    adam(p, g, m, v)
-            nb = tf.cast(tf.shape(idx)[0], tf.float32)
-            return i + 1, total + (loss + 0.5 * decay * l2) * nb
+class _KerasTrainer(_Trainer):
+    """A user-supplied Keras encoder with the class table, updated by Keras'
+    own Adam. The encoder's own regularisers apply; ``alpha`` does not."""
 
-        _, total = tf.while_loop(lambda i, _: i < n_batches, body,
-                                 (tf.constant(0), tf.constant(0.0)))
-        return total / tf.cast(n, tf.float32)
-
-
-class _KerasTrainer:
-    """Trains a user-supplied Keras encoder with the class table.
-
-    The compiled epoch is traced once per fit (the model is the user's), and
-    uses Keras' own Adam. The encoder's own regularisers apply; ``alpha``
-    does not.
-    """
-
-    def __init__(self, model, table, metric, sampled, hyper):
+    def __init__(self, model, table, config, sampled):
         import keras
 
-        self.model, self.metric, self.sampled = model, metric, sampled
+        super().__init__(config.metric, sampled)
+        self.model = model
         self.table = tf.Variable(table)
-        lr, b1, b2, eps = (float(h) for h in hyper[:4])
-        self.optimizer = keras.optimizers.Adam(lr, beta_1=b1, beta_2=b2, epsilon=eps)
+        self.optimizer = keras.optimizers.Adam(
+            config.learning_rate, beta_1=config.beta_1, beta_2=config.beta_2,
+            epsilon=config.epsilon)
         self.variables = [*model.trainable_variables, self.table]
         self.optimizer.build(self.variables)
         self.run_epoch = tf.function(functools.partial(self._run_epoch, update=True))
         self.evaluate = tf.function(functools.partial(self._run_epoch, update=False))
 
-    def _run_epoch(self, X, tags, mask, weight, perm, batch_size, seed, hyper, update):
-        _, push_weight, max_norm, n_neg, wbar = tf.unstack(hyper[4:])
-        n = tf.shape(perm)[0]
+    def _embed(self, xb, training):
+        return tf.cast(self.model(xb, training=training), tf.float32)
 
-        def body(i, total):
-            idx = perm[i * batch_size:tf.minimum((i + 1) * batch_size, n)]
-            with tf.GradientTape() as tape:
-                z = tf.cast(self.model(tf.gather(X, idx), training=update), tf.float32)
-                loss = losses.minmax_loss(
-                    z, tf.gather(tags, idx), self.table, metric=self.metric,
-                    tag_mask=tf.gather(mask, idx),
-                    sample_weight=tf.gather(weight, idx) / wbar,
-                    push_weight=push_weight, max_norm=max_norm,
-                    n_negatives=tf.cast(n_neg, tf.int32) if self.sampled else None,
-                    seed=tf.stack([seed[0], seed[1] + i]),
-                ) + tf.add_n([0.0, *self.model.losses])
-            if update:
-                grads = tape.gradient(loss, self.variables)
-                self.optimizer.apply_gradients(zip(grads, self.variables))
-            return i + 1, total + loss * tf.cast(tf.shape(idx)[0], tf.float32)
+    def _penalty(self, hyper, nb):
+        return tf.add_n([0.0, *self.model.losses])
 
-        _, total = tf.while_loop(lambda i, _: i < (n + batch_size - 1) // batch_size,
-                                 body, (tf.constant(0), tf.constant(0.0)))
-        return total / tf.cast(n, tf.float32)
+    def _step(self, tape, loss, objective, hyper, nb):
+        grads = tape.gradient(objective, self.variables)
+        self.optimizer.apply_gradients(zip(grads, self.variables))
+
+    def state_variables(self):
+        """Adam's step count and moments (the learning rate is each call's own)."""
+        return [v for v in self.optimizer.variables
+                if not v.path.endswith("learning_rate")]
 
     def snapshot(self):
         return [w.numpy() for w in self.model.weights] + [self.table.numpy()]
@@ -248,66 +310,9 @@ class _KerasTrainer:
         self.table.assign(snapshot[-1])
 
 
-def train_keras(model, X, tags, mask, weight, table, *, metric, max_norm, n_negatives,
-                batch_size, learning_rate, beta_1, beta_2, epsilon, push_weight,
-                max_iter, tol, n_iter_no_change, rng, verbose=0, validation=None,
-                opt_state=None):
-    """Like :func:`train`, for a Keras encoder (trained in place).
-
-    ``opt_state``: the Adam state a previous call returned (continued, as
-    :func:`train` does), or None. Returns the table (numpy), the Adam state and
-    the :class:`History`; with ``validation`` data the model and table are
-    those of the best epoch.
-    """
-    sampled = n_negatives is not None and n_negatives < table.shape[0] - 1
-    hyper = _hyper(learning_rate, beta_1, beta_2, epsilon, 0.0, push_weight, max_norm,
-                   n_negatives)
-    trainer = _KerasTrainer(model, table, metric, sampled, hyper)
-    # the step count and moments; the learning rate is this call's own
-    state_vars = [v for v in trainer.optimizer.variables
-                  if not v.path.endswith("learning_rate")]
-    if opt_state is not None and [tuple(v.shape) for v in state_vars] == [
-            np.shape(a) for a in opt_state]:
-        for var, value in zip(state_vars, opt_state):
-            var.assign(value)
-    history = _epochs(trainer, _data(X, tags, mask, weight, tf.constant(X)),
-                      min(batch_size, len(tags)), hyper, max_iter, tol,
-                      n_iter_no_change, rng, verbose,
-                      validation and _data(*validation, tf.constant(validation[0])))
-    if history.best_params is not None:
-        trainer.restore(history.best_params)
-    return trainer.table.numpy(), [v.numpy() for v in state_vars], history
-
-
 @functools.cache
-def _trainer(n_params, activation, metric, sparse, sampled):
-    return _Trainer(n_params, activation, metric, sparse, sampled)
-
-
-def init_params(n_features, hidden_layer_sizes, n_components, n_classes, activation,
-                metric, max_norm, rng):
-    """Glorot-uniform dense layers, zero biases; class vectors of norm max_norm."""
-    sizes = [n_features, *hidden_layer_sizes, n_components]
-    factor = 2.0 if activation == "logistic" else 6.0
-    params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        bound = np.sqrt(factor / (fan_in + fan_out))
-        params.append(rng.uniform(-bound, bound, (fan_in, fan_out)))
-        params.append(np.zeros(fan_out))
-    table = rng.standard_normal((n_classes, n_components))
-    if metric == "kl" and n_classes <= n_components:
-        # Start at the push optimum, as random directions do for the other
-        # metrics (nearly orthogonal): softmax of random logits overlap a lot,
-        # and the table would need thousands of steps to separate them. Here
-        # each class's logits peak on a coordinate of its own (mean zero, the
-        # most concentrated distribution under the norm bound), jittered.
-        peaks = np.full((n_classes, n_components), -1.0 / n_components)
-        peaks[np.arange(n_classes), rng.permutation(n_components)[:n_classes]] += 1.0
-        table = peaks + 0.1 * table / np.sqrt(n_components)
-    order = 1 if metric == "manhattan" else 2
-    table *= max_norm / np.linalg.norm(table, ord=order, axis=1, keepdims=True)
-    params.append(table)
-    return [p.astype(np.float32) for p in params]
+def _mlp_trainer(n_layers, activation, metric, sparse, sampled):
+    return _MLPTrainer(n_layers, activation, metric, sparse, sampled)
 
 
 def _as_tensors(X):
@@ -320,121 +325,149 @@ def _as_tensors(X):
     return False, tf.constant(X, tf.float32)
 
 
-# An epoch whose loss exceeds this many times the initial one (or 1) diverged:
-# the min-max loss starts near 1 and a stable fit only lowers it.
-_DIVERGED = 10.0
-# Rows on which the initial loss is measured (they are in canonical order, so
-# this is a fixed, row-order independent sample).
-_INITIAL_ROWS = 4096
-
-
-class NonFiniteLossError(FloatingPointError):
-    """The training loss became NaN or infinite."""
-
-
-class DivergedError(NonFiniteLossError):
-    """The training loss grew far above its initial value."""
-
-
-class History:
-    """What the epochs of one call of :func:`train` produced."""
-
-    def __init__(self):
-        self.loss_curve, self.validation_scores = [], []
-        self.converged = False
-        self.best_params = None
-
-
-def _hyper(learning_rate, beta_1, beta_2, epsilon, alpha, push_weight, max_norm,
-           n_negatives):
-    return np.array([learning_rate, beta_1, beta_2, epsilon, alpha, push_weight,
-                     max_norm, n_negatives or 0, 1.0], np.float32)
-
-
 def _data(X, tags, mask, weight, X_tensor):
     """Arguments of an epoch: the data as tensors, and its mean weight."""
     return ((X_tensor, tf.constant(tags, tf.int32), tf.constant(mask, tf.float32),
              tf.constant(weight, tf.float32)), float(np.mean(weight)))
 
 
-def _epochs(trainer, data, batch, hyper, max_iter, tol, n_iter_no_change, rng,
-            verbose, validation):
+def _sampled(config, n_classes):
+    return config.n_negatives is not None and config.n_negatives < n_classes - 1
+
+
+def _stop_message(validation, config):
+    what = "Validation score" if validation else "Training loss"
+    return (f"{what} did not improve more than tol={config.tol:g} for "
+            f"{config.n_iter_no_change} consecutive epochs.")
+
+
+def _epochs(trainer, data, config, rng, validation):
     """Run epochs until the monitored value stalls for ``n_iter_no_change``.
 
     The monitored value is minus the loss on the ``validation`` data when
     given (evaluated in the same compiled code, with ``trainer.snapshot()`` of
-    the best epoch kept), else minus the training loss.
+    the best epoch kept as ``best_weights``), else minus the training loss.
     """
+    batch = tf.constant(min(config.batch_size, len(data[0][1])), tf.int32)
+
     def evaluate(data, rows=None):
         """Mean loss over ``data`` (its first ``rows`` rows), no update."""
         (X, tags, mask, weight), wbar = data
         n = int(tags.shape[0]) if rows is None else min(rows, int(tags.shape[0]))
-        h = tf.constant(np.r_[hyper[:-1], wbar], tf.float32)
         return float(trainer.evaluate(X, tags, mask, weight, tf.range(n), batch,
-                                      tf.constant([0, 0]), h))
+                                      tf.constant([0, 0]), pack(config, wbar)))
 
-    n = int(data[0][1].shape[0])
-    arrays, train_hyper = data[0], tf.constant(np.r_[hyper[:-1], data[1]], tf.float32)
-    batch = tf.constant(batch, tf.int32)
-    history, best, no_improve = History(), -np.inf, 0
+    n, hyper = int(data[0][1].shape[0]), pack(config, data[1])
+    result, best, no_improve, best_weights = TrainingResult(), -np.inf, 0, None
     initial = evaluate(data, rows=_INITIAL_ROWS)  # the scale of a sound loss
     if not np.isfinite(initial):
-        raise NonFiniteLossError(0)
-    for epoch in range(max_iter):
+        raise NonFiniteLossError(0, config.learning_rate)
+    for epoch in range(1, config.max_iter + 1):
         start = time.perf_counter()
         perm = tf.constant(rng.permutation(n).astype(np.int32))
         seed = tf.constant(rng.randint(0, 2**31 - 1, size=2), tf.int32)
-        loss = float(trainer.run_epoch(*arrays, perm, batch, seed, train_hyper))
+        loss = float(trainer.run_epoch(*data[0], perm, batch, seed, hyper))
         if not np.isfinite(loss):
-            raise NonFiniteLossError(epoch + 1)
+            raise NonFiniteLossError(epoch, config.learning_rate)
         if loss > _DIVERGED * max(initial, 1.0):
-            raise DivergedError(epoch + 1, initial, loss)
-        history.loss_curve.append(loss)
-        message = f"Epoch {epoch + 1}, loss = {loss:.6f}"
+            raise NonFiniteLossError(epoch, config.learning_rate, initial, loss)
+        result.loss_curve.append(loss)
+        message = f"Epoch {epoch}, loss = {loss:.6f}"
         monitored = -loss
         if validation is not None:
             monitored = -evaluate(validation)
-            history.validation_scores.append(monitored)
+            result.validation_scores.append(monitored)
             message += f", validation score = {monitored:.6f}"
             if monitored > best:
-                history.best_params = trainer.snapshot()
-        if verbose:
+                best_weights = trainer.snapshot()
+        if config.verbose:
             print(f"{message}, time = {time.perf_counter() - start:.3f}s",
                   file=sys.stderr)
-        no_improve = no_improve + 1 if monitored < best + tol else 0
+        no_improve = no_improve + 1 if monitored < best + config.tol else 0
+        if monitored > best:
+            result.best_epoch = epoch
         best = max(best, monitored)
-        if no_improve >= n_iter_no_change:
-            history.converged = True
+        if no_improve >= config.n_iter_no_change:
+            result.stop_reason = _stop_message(validation is not None, config)
             break
-    return history
+    if config.verbose and result.stop_reason:
+        print(f"{result.stop_reason} Stopping; best epoch: {result.best_epoch}.",
+              file=sys.stderr)
+    return result, best_weights
 
 
-def train(X, tags, mask, weight, params, opt_state, *, activation, metric, max_norm,
-          n_negatives, batch_size, learning_rate, beta_1, beta_2, epsilon, alpha,
-          push_weight, max_iter, tol, n_iter_no_change, rng, verbose=0,
-          validation=None):
-    """Run epochs of minibatch Adam until the monitored value stops improving.
+def train_mlp(X, tags, mask, weight, weights, opt_state, config, rng, validation=None):
+    """Train the built-in encoder from ``weights`` (:class:`MLPWeights`, float32).
 
-    ``validation``, if given, is held-out ``(X, tags, mask, weight)`` whose
-    loss is monitored after each epoch. Returns the parameters (of the best
-    epoch with ``validation``), the optimizer state and the :class:`History`.
+    ``opt_state``: the :class:`AdamState` a previous call returned (continued),
+    or None. ``validation``, if given, is held-out ``(X, tags, mask, weight)``
+    whose loss is monitored after each epoch. Returns the weights (of the best
+    epoch with ``validation``), the Adam state and the :class:`TrainingResult`.
     """
-    n_classes = params[-1].shape[0]
-    sampled = n_negatives is not None and n_negatives < n_classes - 1
     sparse, X_tensor = _as_tensors(X)
-    trainer = _trainer(len(params), activation, metric, sparse, sampled)
-    hyper = _hyper(learning_rate, beta_1, beta_2, epsilon, alpha, push_weight, max_norm,
-                   n_negatives)
+    trainer = _mlp_trainer(len(weights.coefs), config.activation, config.metric, sparse,
+                           _sampled(config, len(weights.class_embeddings)))
     data = _data(X, tags, mask, weight, X_tensor)
     if validation is not None:
         validation = _data(*validation, _as_tensors(validation[0])[1])
     with trainer.lock:
-        trainer.load(params, opt_state)
+        trainer.load(weights, opt_state)
         try:
-            history = _epochs(trainer, data, min(batch_size, len(tags)), hyper,
-                              max_iter, tol, n_iter_no_change, rng, verbose, validation)
+            result, best = _epochs(trainer, data, config, rng, validation)
         finally:
-            params, opt_state = trainer.unload()
-    if history.best_params is not None:
-        params = history.best_params
-    return params, opt_state, history
+            weights, opt_state = trainer.unload()
+    return (weights if best is None else best), opt_state, result
+
+
+def train_keras(model, X, tags, mask, weight, table, opt_state, config, rng,
+                validation=None):
+    """Like :func:`train_mlp`, for a Keras encoder (trained in place).
+
+    ``opt_state`` is the list of Adam's arrays a previous call returned, or
+    None. Returns the table, the Adam state and the :class:`TrainingResult`;
+    with ``validation`` data the model and table are those of the best epoch.
+    """
+    trainer = _KerasTrainer(model, table, config, _sampled(config, table.shape[0]))
+    state_vars = trainer.state_variables()
+    if opt_state is not None and [tuple(v.shape) for v in state_vars] == [
+            np.shape(a) for a in opt_state]:
+        for var, value in zip(state_vars, opt_state):
+            var.assign(value)
+    data = _data(X, tags, mask, weight, tf.constant(X))
+    if validation is not None:
+        validation = _data(*validation, tf.constant(validation[0]))
+    result, best = _epochs(trainer, data, config, rng, validation)
+    if best is not None:
+        trainer.restore(best)
+    return trainer.table.numpy(), [v.numpy() for v in state_vars], result
+
+
+def init_class_table(n_classes, n_components, metric, max_norm, rng):
+    """Class vectors of norm ``max_norm``, spread as the push wants them."""
+    table = rng.standard_normal((n_classes, n_components))
+    if metric == "kl" and n_classes <= n_components:
+        # Start at the push optimum, as random directions do for the other
+        # metrics (nearly orthogonal): softmax of random logits overlap a lot,
+        # and the table would need thousands of steps to separate them. Here
+        # each class's logits peak on a coordinate of its own (mean zero, the
+        # most concentrated distribution under the norm bound), jittered.
+        peaks = np.full((n_classes, n_components), -1.0 / n_components)
+        peaks[np.arange(n_classes), rng.permutation(n_components)[:n_classes]] += 1.0
+        table = peaks + 0.1 * table / np.sqrt(n_components)
+    order = 1 if metric == "manhattan" else 2
+    table *= max_norm / np.linalg.norm(table, ord=order, axis=1, keepdims=True)
+    return table.astype(np.float32)
+
+
+def init_mlp(n_features, hidden_layer_sizes, n_components, n_classes, config, rng):
+    """Glorot-uniform dense layers, zero biases, and the class table."""
+    sizes = [n_features, *hidden_layer_sizes, n_components]
+    factor = 2.0 if config.activation == "logistic" else 6.0
+    coefs, intercepts = [], []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        coefs.append(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(np.float32))
+        intercepts.append(np.zeros(fan_out, np.float32))
+    table = init_class_table(n_classes, n_components, config.metric, config.max_norm,
+                             rng)
+    return MLPWeights(coefs, intercepts, table)

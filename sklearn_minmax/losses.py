@@ -30,17 +30,24 @@ classes a sample is tagged with, it is minimised by the *mixture* of those
 classes' distributions: a sample of two classes sits on their mixture, close
 to both.
 
-Example with a plain Keras model::
+In Keras, the same loss is :class:`MinMaxLoss` on the scores of a
+:class:`sklearn_minmax.layers.ClassEmbedding` layer, which holds the class
+table and adds the push as a layer loss::
 
     import keras
+    import numpy as np
+    from sklearn_minmax.layers import ClassEmbedding
     from sklearn_minmax.losses import MinMaxLoss
 
-    encoder = keras.Sequential([keras.layers.Dense(32, activation="relu"),
-                                keras.layers.Dense(16)])
-    table = keras.layers.Embedding(n_classes, 16)
-    table.build((None,))
-    encoder.compile("adam", loss=MinMaxLoss(table.embeddings))
-    encoder.fit(X, y_tags)          # y_tags: integer class of each sample
+    X = np.random.RandomState(0).normal(size=(300, 4)).astype("float32")
+    y = (X[:, 0] > 0).astype("int32") + (X[:, 1] > 0)   # one tag per sample
+    model = keras.Sequential([keras.Input((4,)),
+                              keras.layers.Dense(32, activation="relu"),
+                              keras.layers.Dense(16),
+                              ClassEmbedding(3)])
+    model.compile("adam", loss=MinMaxLoss())
+    model.fit(X, y, epochs=5, verbose=0)
+    model.predict(X[:2], verbose=0)    # each sample's score for each class
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -50,7 +57,7 @@ import math
 import keras
 import tensorflow as tf
 
-from ._scoring import DEFAULT_MAX_NORM, METRICS
+from ._distances import DEFAULT_MAX_NORM, EPS, METRICS, check_metric, pull_from_score
 
 __all__ = [
     "METRICS",
@@ -65,7 +72,6 @@ __all__ = [
     "similarity",
 ]
 
-_EPS = 1e-12
 _LOG2 = math.log(2.0)
 
 
@@ -77,22 +83,17 @@ def _n_rows(table):
     return tf.shape(table)[0]
 
 
-def _check_metric(metric):
-    if metric not in METRICS:
-        raise ValueError(f"metric must be one of {METRICS}; got {metric!r}.")
-
-
 def _safe_norm(x, ord=2):
     """Norm along the last axis whose gradient is finite at zero."""
     if ord == 1:
         return tf.reduce_sum(tf.abs(x), axis=-1, keepdims=True)
-    return tf.sqrt(tf.reduce_sum(tf.square(x), axis=-1, keepdims=True) + _EPS)
+    return tf.sqrt(tf.reduce_sum(tf.square(x), axis=-1, keepdims=True) + EPS)
 
 
 def _clip_norm(x, max_norm, ord=2):
     """Scale rows of ``x`` into the ball of radius ``max_norm``."""
     norm = _safe_norm(x, ord)
-    return x * tf.minimum(1.0, max_norm / tf.maximum(norm, _EPS))
+    return x * tf.minimum(1.0, max_norm / tf.maximum(norm, EPS))
 
 
 def sample_space(z, metric):
@@ -106,11 +107,11 @@ def sample_space(z, metric):
     the origin, which is as close to every other class, and nothing but this
     constraint keeps a sample of two classes from drifting there.
     """
-    _check_metric(metric)
+    check_metric(metric)
     if metric == "cosine":
         return z / _safe_norm(z)
     if metric == "manhattan":
-        return z / tf.maximum(_safe_norm(z, ord=1), _EPS)
+        return z / tf.maximum(_safe_norm(z, ord=1), EPS)
     if metric == "kl":
         return tf.nn.log_softmax(z, axis=-1)
     return z
@@ -124,7 +125,7 @@ def class_space(e, metric, max_norm=None):
     unit L1 ball, where the samples lie on the sphere). KL: log-probabilities
     of logits clipped to L2 norm ``max_norm``.
     """
-    _check_metric(metric)
+    check_metric(metric)
     if max_norm is None:
         max_norm = DEFAULT_MAX_NORM[metric]
     if metric == "cosine":
@@ -143,7 +144,7 @@ def pull_distance(z, e, metric, max_norm=None):
     ``z`` and ``e`` come from :func:`sample_space` and :func:`class_space` and
     broadcast against each other. Zero when ``z == e``, with a finite gradient.
     """
-    _check_metric(metric)
+    check_metric(metric)
     if max_norm is None:
         max_norm = DEFAULT_MAX_NORM[metric]
     if metric == "cosine":
@@ -164,11 +165,11 @@ def similarity(z, e, metric):
     Cosine similarity, or minus the distance: ``-|z - e|_2``, ``-|z - e|_1``,
     ``-KL(q_e || p_z)``.
     """
-    _check_metric(metric)
+    check_metric(metric)
     if metric == "cosine":
         return tf.reduce_sum(z * e, axis=-1)
-    if metric == "euclidean":
-        return -tf.sqrt(tf.reduce_sum(tf.square(z - e), axis=-1))
+    if metric == "euclidean":  # finite gradient at z == e
+        return -tf.sqrt(tf.maximum(tf.reduce_sum(tf.square(z - e), axis=-1), EPS))
     if metric == "manhattan":
         return -tf.reduce_sum(tf.abs(z - e), axis=-1)
     return -pull_distance(z, e, metric)
@@ -185,7 +186,7 @@ def pair_penalty(a, b, metric, max_norm=None):
     so that the penalty of two identical classes is 1, except for manhattan
     (4): 1 let classes merge with sampled negatives on the seed's blobs.
     """
-    _check_metric(metric)
+    check_metric(metric)
     if max_norm is None:
         max_norm = DEFAULT_MAX_NORM[metric]
     if metric == "cosine":
@@ -197,7 +198,7 @@ def pair_penalty(a, b, metric, max_norm=None):
         sq = tf.square(tf.reduce_sum(tf.abs(a - b), axis=-1))
         return tf.square(0.5 * sq - 2.0)
     pa, pb = tf.exp(a), tf.exp(b)
-    log_m = tf.math.log(0.5 * (pa + pb) + _EPS)
+    log_m = tf.math.log(0.5 * (pa + pb) + EPS)
     js = 0.5 * tf.reduce_sum(pa * (a - log_m) + pb * (b - log_m), axis=-1)
     return tf.square(js / _LOG2 - 1.0)
 
@@ -303,7 +304,7 @@ def minmax_loss(
     -------
     loss : scalar tensor
     """
-    _check_metric(metric)
+    check_metric(metric)
     tags = tf.convert_to_tensor(tags)
     if tags.shape.rank == 1:
         tags = tags[:, None]
@@ -339,61 +340,53 @@ def minmax_loss(
     return pull + push_weight * others * push
 
 
+@keras.saving.register_keras_serializable(package="sklearn_minmax")
 class MinMaxLoss(keras.losses.Loss):
-    """Keras loss: ``y_true`` holds integer tags, ``y_pred`` the embeddings.
+    """The pull of the min-max loss, as a Keras loss over class scores.
 
-    The class table is a variable of the model (for instance an
-    ``Embedding`` layer's ``embeddings``), so that Keras trains it together
-    with the encoder.
+    ``y_pred`` holds each sample's score for each class, as a
+    :class:`sklearn_minmax.layers.ClassEmbedding` layer outputs them (that
+    layer holds the class table and adds the push as a layer loss, so that
+    the model's total loss is :func:`minmax_loss`). ``y_true`` holds integer
+    tags: shape ``(batch,)``, or ``(batch, k)`` with ``-1`` for no tag. The
+    loss of an example is the sum of its pull distances to its tags (a
+    function of the score alone: ``1 - cos`` for cosine, ``d**2 / R**2``
+    for euclidean, ``d1**2`` for manhattan, ``KL`` for kl), one value per
+    example, so Keras' ``sample_weight`` weighs examples.
 
     Parameters
     ----------
-    class_embeddings : keras.Variable of shape (n_classes, d)
-    metric, push_weight, max_norm, n_negatives :
-        As in :func:`minmax_loss`.
+    metric : {"cosine", "euclidean", "manhattan", "kl"}, default="cosine"
+        Must be the metric of the ``ClassEmbedding`` layer.
+    max_norm : float, default=None
+        The layer's ``max_norm`` (used by "euclidean"); None for the metric's
+        default.
+    name : str, default="minmax_loss"
+    reduction : str, default="sum_over_batch_size"
+        As in ``keras.losses.Loss``.
+    dtype : str, default=None
+        As in ``keras.losses.Loss``.
+
+    Examples
+    --------
+    See the module's docstring, :mod:`sklearn_minmax.losses`.
     """
 
-    def __init__(
-        self,
-        class_embeddings,
-        metric="cosine",
-        push_weight=0.5,
-        max_norm=None,
-        n_negatives=None,
-        name="minmax_loss",
-    ):
-        _check_metric(metric)
-        super().__init__(name=name, reduction="sum_over_batch_size")
-        self.class_embeddings = class_embeddings
+    def __init__(self, metric="cosine", max_norm=None, name="minmax_loss",
+                 reduction="sum_over_batch_size", dtype=None):
+        check_metric(metric)
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.metric = metric
-        self.push_weight = push_weight
         self.max_norm = max_norm
-        self.n_negatives = n_negatives
-        self._seed = keras.random.SeedGenerator(0)
 
     def call(self, y_true, y_pred):
-        tags = tf.reshape(tf.cast(y_true, tf.int32), [tf.shape(y_pred)[0], -1])
-        seed = tf.cast(
-            keras.random.randint((2,), 0, 2**30, seed=self._seed), tf.int32
-        )
-        loss = minmax_loss(
-            y_pred,
-            tags,
-            tf.convert_to_tensor(self.class_embeddings),
-            metric=self.metric,
-            push_weight=self.push_weight,
-            max_norm=self.max_norm,
-            n_negatives=self.n_negatives,
-            seed=seed,
-        )
-        # one value per example, averaged again by Keras
-        return tf.fill(tf.shape(y_pred)[:1], loss)
+        scores = tf.convert_to_tensor(y_pred)
+        tags = tf.reshape(tf.cast(y_true, tf.int32), [tf.shape(scores)[0], -1])
+        own = tf.gather(scores, tf.maximum(tags, 0), batch_dims=1)
+        pull = pull_from_score(own, self.metric, self.max_norm)
+        return tf.reduce_sum(tf.where(tags >= 0, pull, tf.zeros_like(pull)), axis=1)
 
     def get_config(self):
-        return {
-            "metric": self.metric,
-            "push_weight": self.push_weight,
-            "max_norm": self.max_norm,
-            "n_negatives": self.n_negatives,
-            "name": self.name,
-        }
+        config = super().get_config()
+        config.update(metric=self.metric, max_norm=self.max_norm)
+        return config

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sklearn_minmax import _decision, _scoring
+from sklearn_minmax import _decision, _distances, _inference
 
 
 def _paired_classes(n=800, seed=0):
@@ -69,19 +69,19 @@ def test_share_rule_starts_halfway_and_finds_the_missed_members():
     assert _exact(shares, t, member) > 0.9
 
 
-@pytest.mark.parametrize("metric", _scoring.METRICS)
+@pytest.mark.parametrize("metric", _distances.METRICS)
 def test_shares_read_back_the_classes_of_a_mixture(metric):
     """A sample where the pull puts a member of k classes (their mixture, in
     the space the metric compares in) has share 1 for each of them and less
     than half of it for every other class."""
     n_classes, dim = 6, 16
-    R = _scoring.DEFAULT_MAX_NORM[metric]
+    R = _distances.DEFAULT_MAX_NORM[metric]
     if metric == "kl":  # classes peaked on disjoint coordinates
         E = np.full((n_classes, dim), -R / 2)
         E[np.arange(n_classes), np.arange(n_classes)] = R / 2
     else:
         E = R * np.eye(n_classes, dim)
-    E = _scoring.class_space(E, metric, R)
+    E = _inference.class_space(E, metric, R)
     for members in ([2], [0, 3], [1, 2, 5]):
         if metric == "kl":
             p = np.exp(E[members]).mean(axis=0)
@@ -93,7 +93,7 @@ def test_shares_read_back_the_classes_of_a_mixture(metric):
             z = E[members].mean(axis=0, keepdims=True)
             if metric == "cosine":
                 z /= np.linalg.norm(z)
-        sh = _scoring.shares(z, E, metric)[0]
+        sh = _inference.shares(z, E, metric)[0]
         others = np.setdiff1d(np.arange(n_classes), members)
         np.testing.assert_allclose(sh[members], 1.0, atol=1e-9)
         assert (sh[others] < 0.5).all(), (members, sh)

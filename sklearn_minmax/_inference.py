@@ -1,7 +1,8 @@
-"""Prediction from the fitted arrays, in numpy (no TensorFlow).
+"""Inference from the fitted arrays, in numpy (no TensorFlow).
 
 Mirrors :mod:`sklearn_minmax.losses`: the same encoder, the same mapping of
-embeddings per metric, the same scores (higher = more likely).
+embeddings per metric, the same scores (higher = more likely); the words
+score, closeness and share are defined in :mod:`sklearn_minmax._distances`.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -9,11 +10,9 @@ embeddings per metric, the same scores (higher = more likely).
 import numpy as np
 from scipy.special import expit, log_softmax
 
-_CHUNK = 2**22  # scores computed this many values at a time
+from ._distances import EPS
 
-METRICS = ("cosine", "euclidean", "manhattan", "kl")
-# Norm bound of the class embeddings when ``max_norm=None`` (unused by cosine).
-DEFAULT_MAX_NORM = {"cosine": 1.0, "euclidean": 1.0, "manhattan": 1.0, "kl": 8.0}
+_CHUNK = 2**22  # scores computed this many values at a time
 
 
 def _activation(name, h):
@@ -38,9 +37,9 @@ def encode(coefs, intercepts, X, activation):
 
 def sample_space(z, metric):
     if metric == "cosine":
-        return z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
+        return z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), EPS)
     if metric == "manhattan":
-        return z / np.maximum(np.abs(z).sum(axis=1, keepdims=True), 1e-12)
+        return z / np.maximum(np.abs(z).sum(axis=1, keepdims=True), EPS)
     if metric == "kl":
         return log_softmax(z, axis=1)
     return z
@@ -49,10 +48,10 @@ def sample_space(z, metric):
 def class_space(e, metric, max_norm):
     """Same mapping as ``losses.class_space``, in numpy."""
     if metric == "cosine":
-        return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
+        return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), EPS)
     order = 1 if metric == "manhattan" else 2
     norm = np.linalg.norm(e, ord=order, axis=1, keepdims=True)
-    e = e * np.minimum(1.0, max_norm / np.maximum(norm, 1e-12)).astype(e.dtype)
+    e = e * np.minimum(1.0, max_norm / np.maximum(norm, EPS)).astype(e.dtype)
     if metric == "manhattan":
         return e / max_norm
     if metric == "kl":
@@ -86,7 +85,7 @@ def closeness(z, e, metric, S=None):
     scores :func:`similarity` gives, where already computed.
     """
     if metric == "euclidean":
-        return (z @ e.T) / np.maximum((e * e).sum(1), 1e-12)[None, :]
+        return (z @ e.T) / np.maximum((e * e).sum(1), EPS)[None, :]
     if S is None:
         S = similarity(z, e, metric)
     if metric == "manhattan":

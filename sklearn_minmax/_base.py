@@ -1,0 +1,283 @@
+"""What every min-max estimator shares: input checks, the fit wrapper that
+restores the estimator on error, training of the encoder through the
+backend, the embedding, ``to_keras`` and pickling."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import os
+import sys
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _inference
+from ._config import MLPWeights
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_SKLEARN_BASE = os.path.join("sklearn", "base.py")
+
+
+def _version():
+    from . import __version__
+
+    return __version__
+
+
+def _warn(message, category):
+    """Warn at the first frame outside this package (and scikit-learn's
+    ``fit`` wrapper): the user's line."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and (frame.f_code.co_filename.startswith(_PACKAGE)
+                                 or frame.f_code.co_filename.endswith(_SKLEARN_BASE)):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+def _random_state(random_state):
+    """A RandomState for ``fit`` that never draws from numpy's global state."""
+    if random_state is None:
+        return np.random.RandomState(np.random.SeedSequence().generate_state(1))
+    if isinstance(random_state, np.random.RandomState):
+        return random_state
+    return np.random.RandomState(random_state)
+
+
+def _check_numeric_frame(X):
+    """Name the non-numeric columns of a DataFrame rather than one bad value."""
+    if not hasattr(X, "select_dtypes"):
+        return
+    bad = [str(c) for c in X.select_dtypes(exclude=["number", "bool"]).columns]
+    if bad:
+        raise ValueError(
+            f"X has non-numeric columns {bad[:10]}: encode them first (for instance "
+            "with OneHotEncoder or OrdinalEncoder in a ColumnTransformer)."
+        )
+
+
+def _as_float32(X):
+    """X in float32, where the model trains; values beyond its range are
+    rejected with a clear error rather than trained on as infinities."""
+    with np.errstate(over="ignore"):
+        X32 = X.astype(np.float32)
+    if np.isinf(X32.data if sp.issparse(X32) else X32).any():
+        values = X.data if sp.issparse(X) else X
+        raise ValueError(
+            "X has values beyond the float32 range the model trains in (max |X| = "
+            f"{np.abs(values).max():.3g}); scale X (for instance with StandardScaler)."
+        )
+    return X32
+
+
+class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Base of the min-max estimators (not for direct use).
+
+    Subclasses define ``_fit_validated`` and, where they train, the
+    parameters ``encoder``, ``hidden_layer_sizes``, ``n_components``,
+    ``activation`` and ``metric``.
+    """
+
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
+        first_call = not ((incremental or self.warm_start)
+                          and hasattr(self, "class_embeddings_"))
+        state = dict(self.__dict__)
+        try:
+            if self.encoder is None:
+                _check_numeric_frame(X)
+            X, y = validate_data(self, X, y, multi_output=True, reset=first_call,
+                                 **self._X_checks())
+            if self.encoder is None:
+                X = _as_float32(X)
+            return self._fit_validated(X, y, sample_weight, incremental, classes,
+                                       first_call)
+        except BaseException:
+            # an error or an interrupt leaves the estimator as it was before
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
+    def _record(self, result, validated, first_call):
+        """The history attributes, as in ``MLPClassifier``."""
+        if validated:
+            self.validation_scores_ = result.validation_scores
+            self.best_validation_score_ = max(result.validation_scores)
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = self.best_validation_score_ = None
+            self.best_loss_ = min(result.loss_curve)
+        # warm_start and partial_fit continue the curve
+        previous = [] if first_call else self.loss_curve_
+        self.loss_curve_ = previous + result.loss_curve
+        self.n_iter_ = len(self.loss_curve_)
+
+    def _train_mlp(self, data, val, config, first_call, rng):
+        """Train the built-in MLP encoder; its weights end up as numpy arrays."""
+        from . import _training  # TensorFlow is imported only here
+
+        if first_call:
+            hidden = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=int))
+            if (hidden < 1).any():
+                raise ValueError("hidden_layer_sizes must contain positive integers; "
+                                 f"got {hidden.tolist()}.")
+            n_classes = self._n_classes()
+            n_components = self.n_components or int(np.clip(n_classes, 32, 256))
+            weights = _training.init_mlp(data[0].shape[1], hidden.tolist(), n_components,
+                                         n_classes, config, rng)
+            opt_state = None
+        else:
+            weights = MLPWeights(self.coefs_, self.intercepts_,
+                                 self.class_embeddings_).astype(np.float32)
+            opt_state = self._optimizer_state
+        weights, opt_state, result = _training.train_mlp(
+            *data, weights, opt_state, config, rng, validation=val)
+        weights = weights.astype(np.float64)
+        self.coefs_, self.intercepts_ = weights.coefs, weights.intercepts
+        self.class_embeddings_ = weights.class_embeddings
+        self.encoder_ = None
+        self._optimizer_state = opt_state
+        return result
+
+    def _train_keras(self, data, val, config, first_call, rng):
+        """Train a user-supplied Keras encoder, kept as ``encoder_``."""
+        from . import _keras_models, _training  # TensorFlow is imported only here
+
+        if first_call:
+            model, dim = _keras_models.build_encoder(self.encoder, data[0])
+            table = _training.init_class_table(self._n_classes(), dim, config.metric,
+                                               config.max_norm, rng)
+            opt_state = None
+        else:
+            model, table = self.encoder_, self.class_embeddings_.astype(np.float32)
+            opt_state = getattr(self, "_optimizer_state", None)
+        table, opt_state, result = _training.train_keras(
+            model, *data, table, opt_state, config, rng, validation=val)
+        self.encoder_ = model
+        self.class_embeddings_ = table.astype(np.float64)
+        self._optimizer_state = opt_state
+        return result
+
+    def _n_classes(self):
+        return len(self.classes_)
+
+    def _X_checks(self):
+        """What X may be: numeric 2-D for the MLP; as the Keras encoder takes it."""
+        if self.encoder is None:
+            return dict(accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
+        return dict(dtype=None, ensure_2d=False, allow_nd=True,
+                    ensure_all_finite=False)
+
+    def _validate_X(self, X):
+        check_is_fitted(self)
+        if self.encoder is None:
+            _check_numeric_frame(X)
+        return validate_data(self, X, reset=False, **self._X_checks())
+
+    def _embed(self, X):
+        if getattr(self, "encoder_", None) is not None:
+            from ._keras_models import embed
+
+            return embed(self.encoder_, X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = _inference.encode(self.coefs_, self.intercepts_, X, self.activation)
+        if not np.isfinite(Z).all():
+            raise ValueError("X has values so large that their embedding overflows; "
+                             "scale X (for instance with StandardScaler).")
+        return Z
+
+    def _class_space(self):
+        """The class table mapped for scoring, computed once per fit."""
+        cached = self.__dict__.get("_mapped_classes")
+        if cached is None or cached[0] is not self.class_embeddings_:
+            mapped = _inference.class_space(self.class_embeddings_, self.metric,
+                                            self._max_norm)
+            self._mapped_classes = cached = (self.class_embeddings_, mapped)
+        return cached[1]
+
+    def _score_chunks(self, X, share=False):
+        """Scores (or shares) of validated ``X`` in chunks of rows."""
+        return _inference.score_chunks(self._embed(X), self._class_space(), self.metric,
+                                       share=share)
+
+    def _scores(self, X):
+        return _inference.scores(self._embed(self._validate_X(X)), self._class_space(),
+                                 self.metric)
+
+    def transform(self, X):
+        """Embed samples with the feature encoder.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components)
+            ``f(X)``, in the dtype of ``X``.
+        """
+        X = self._validate_X(X)
+        dtype = X.dtype if X.dtype.kind == "f" else np.float64
+        with np.errstate(over="ignore"):
+            Z = self._embed(X).astype(dtype, copy=False)
+        if not np.isfinite(Z).all():
+            raise ValueError(f"X has values so large that their embedding overflows "
+                             f"{dtype}; scale X (for instance with StandardScaler).")
+        return Z
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Natural logarithm of the probabilities.
+        """
+        return np.log(self.predict_proba(X))
+
+    def to_keras(self):
+        """The fitted dual encoder as a Keras model, for serving or fine-tuning.
+
+        The feature encoder followed by a
+        :class:`sklearn_minmax.layers.ClassEmbedding` layer holding the class
+        table. Its output is the score of every class, equal to
+        :meth:`decision_function` (to float32 precision; with two classes and
+        1-D ``y``, ``decision_function`` is the second column minus the
+        first). Compiled with :class:`sklearn_minmax.losses.MinMaxLoss`, it
+        trains on the min-max loss in Keras; it is a copy, and changes to it
+        leave the estimator as it is.
+
+        Returns
+        -------
+        model : keras.Model
+            The dual encoder.
+        """
+        check_is_fitted(self)
+        from ._keras_models import dual_encoder
+
+        return dual_encoder(self)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_mapped_classes", None)
+        if type(self).__module__.startswith("sklearn_minmax."):
+            state["_sklearn_minmax_version"] = _version()
+        return state
+
+    def __setstate__(self, state):
+        saved = state.pop("_sklearn_minmax_version", None)
+        if saved is not None and saved != _version():
+            warnings.warn(
+                f"Trying to unpickle {type(self).__name__} from sklearn_minmax "
+                f"{saved} with sklearn_minmax {_version()}. It may give wrong "
+                "results; refit it with this version.",
+                UserWarning,
+                stacklevel=2,
+            )
+        super().__setstate__(state)

@@ -1,0 +1,101 @@
+"""What travels between the scikit-learn layer and the training backend:
+the hyper-parameters, the weights, the optimizer state, what training
+produced, and its errors. Plain numpy and dataclasses (no TensorFlow)."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Hyper-parameters of one call of the training backend.
+
+    Built once per ``fit`` from the estimator's parameters
+    (:meth:`MinMaxClassifier._training_config`), and packed into tensors in
+    one place, by field name (``_training.pack``).
+    """
+
+    metric: str
+    max_norm: float
+    push_weight: float
+    n_negatives: int | None
+    activation: str
+    alpha: float
+    batch_size: int
+    learning_rate: float
+    beta_1: float
+    beta_2: float
+    epsilon: float
+    max_iter: int
+    tol: float
+    n_iter_no_change: int
+    verbose: int = 0
+
+
+class MLPWeights(NamedTuple):
+    """Weights of the built-in encoder and the class table."""
+
+    coefs: list
+    intercepts: list
+    class_embeddings: np.ndarray
+
+    def astype(self, dtype):
+        return MLPWeights([np.asarray(W, dtype) for W in self.coefs],
+                          [np.asarray(b, dtype) for b in self.intercepts],
+                          np.asarray(self.class_embeddings, dtype))
+
+
+class AdamState(NamedTuple):
+    """Adam's moments (``m``, ``v``, shaped like the weights) and step count."""
+
+    m: MLPWeights
+    v: MLPWeights
+    step: float
+
+
+@dataclass
+class TrainingResult:
+    """What the epochs of one call of the backend produced.
+
+    ``stop_reason`` is None when ``max_iter`` epochs ran without the monitored
+    value stalling (not converged); ``best_epoch`` is 1-based.
+    """
+
+    loss_curve: list = field(default_factory=list)
+    validation_scores: list = field(default_factory=list)
+    best_epoch: int = 0
+    stop_reason: str | None = None
+
+    @property
+    def converged(self):
+        return self.stop_reason is not None
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The training loss became NaN or infinite, or diverged.
+
+    Attributes
+    ----------
+    epoch : int
+        The epoch (1-based; 0 for the initial loss) where it happened.
+    learning_rate : float
+        The learning rate in use.
+    initial_loss, loss : float or None
+        For a divergence, the initial loss and the loss it grew to; None when
+        the loss was not finite.
+    """
+
+    def __init__(self, epoch, learning_rate, initial_loss=None, loss=None):
+        self.epoch, self.learning_rate = epoch, learning_rate
+        self.initial_loss, self.loss = initial_loss, loss
+        what = ("became NaN or infinite" if loss is None else
+                f"diverged (from {initial_loss:.3g} to {loss:.3g})")
+        super().__init__(
+            f"The training loss {what} at epoch {epoch}: lower learning_rate "
+            f"(now {learning_rate:g}) or scale X (for instance with "
+            "StandardScaler). The estimator is left as it was before this call."
+        )
