@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _inference
-from ._config import MLPWeights
+from ._config import AdamState, MLPWeights
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 _SKLEARN_BASE = os.path.join("sklearn", "base.py")
@@ -129,14 +129,16 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         else:
             weights = MLPWeights(self.coefs_, self.intercepts_,
                                  self.class_embeddings_).astype(np.float32)
-            opt_state = self._optimizer_state
+            m, v, step = self._optimizer_state
+            opt_state = AdamState(MLPWeights(*m), MLPWeights(*v), step)
         weights, opt_state, result = _training.train_mlp(
             *data, weights, opt_state, config, rng, validation=val)
         weights = weights.astype(np.float64)
         self.coefs_, self.intercepts_ = weights.coefs, weights.intercepts
         self.class_embeddings_ = weights.class_embeddings
         self.encoder_ = None
-        self._optimizer_state = opt_state
+        # plain lists and arrays in the fitted state (what skops trusts)
+        self._optimizer_state = (list(opt_state.m), list(opt_state.v), opt_state.step)
         return result
 
     def _train_keras(self, data, val, config, first_call, rng):

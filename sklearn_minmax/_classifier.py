@@ -404,9 +404,10 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
             _warn(f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                   "and the optimization hasn't converged yet.", ConvergenceWarning)
         X, tags, mask, weight = data
-        self._rule = _decision.fit_decision_rule(
+        rule = _decision.fit_decision_rule(
             self._embed, X, tags, mask, weight, self._class_space(), self.metric,
             self._multilabel, rng)
+        self._rule = rule._asdict()  # plain arrays in the fitted state
         return self
 
     # ------------------------------------------------------------ prediction
@@ -415,7 +416,7 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         check_is_fitted(self)
         if self.threshold is not None:
             return np.full(len(self.classes_), float(self.threshold))
-        return self._rule.thresholds
+        return self._rule["thresholds"]
 
     def decision_function(self, X):
         """Similarity of each sample to each class; higher means more likely.
@@ -497,7 +498,8 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
             2-D indicator ``y``, independent per-label probabilities in (0, 1).
         """
         check_is_fitted(self)
-        return _decision.probabilities(self._scores(X), self._rule, self.thresholds_,
+        rule = _decision.DecisionRule(**self._rule)
+        return _decision.probabilities(self._scores(X), rule, self.thresholds_,
                                        self.metric, self._multilabel)
 
     def __sklearn_tags__(self):
