@@ -6,6 +6,7 @@ import pytest
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 from sklearn_minmax import losses  # noqa: E402
+from sklearn_minmax.layers import ClassEmbedding  # noqa: E402
 
 METRICS = losses.METRICS
 
@@ -102,22 +103,80 @@ def test_unknown_metric_is_a_value_error():
         losses.pull_distance(tf.zeros((1, 2)), tf.zeros((1, 2)), "hamming")
 
 
-def test_minmax_loss_trains_a_plain_keras_model():
+def _two_blobs():
     rng = np.random.RandomState(0)
     X = np.vstack([rng.normal(-3, 1, (100, 2)), rng.normal(3, 1, (100, 2))]).astype(
         np.float32)
-    y = np.repeat([0, 1], 100)
+    return X, np.repeat([0, 1], 100)
+
+
+def _keras_dual_encoder(metric="cosine"):
+    return keras.Sequential([
+        keras.Input((2,)), keras.layers.Dense(16, "relu"), keras.layers.Dense(8),
+        ClassEmbedding(2, metric=metric, name="classes")])
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_minmax_loss_trains_a_plain_keras_model(metric):
+    X, y = _two_blobs()
     keras.utils.set_random_seed(0)
-    table = keras.layers.Embedding(2, 8)
-    table.build((None,))
-    encoder = keras.Sequential([keras.Input((2,)), keras.layers.Dense(16, "relu"),
-                                keras.layers.Dense(8), ])
-    model = keras.Sequential([encoder])
-    model.table = table  # track the class table as part of the model
-    model.compile(keras.optimizers.Adam(0.01), loss=losses.MinMaxLoss(table.embeddings))
+    model = _keras_dual_encoder(metric)
+    model.compile(keras.optimizers.Adam(0.01), loss=losses.MinMaxLoss(metric))
     history = model.fit(X, y, epochs=30, batch_size=50, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
-    z = losses.sample_space(model(X), "cosine")
-    e = losses.class_space(table.embeddings, "cosine")
-    pred = tf.argmax(losses.similarity(z[:, None, :], e[None], "cosine"), axis=1)
-    assert (pred.numpy() == y).mean() > 0.95
+    assert (model.predict(X, verbose=0).argmax(axis=1) == y).mean() > 0.95
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_layer_and_loss_add_up_to_minmax_loss(metric):
+    """ClassEmbedding's push plus MinMaxLoss's mean pull is minmax_loss."""
+    rng = np.random.RandomState(0)
+    z = rng.standard_normal((6, 5)).astype(np.float32)
+    tags = np.array([0, 2, 1, 1, 0, 2])
+    layer = ClassEmbedding(3, metric=metric, push_weight=0.7)
+    scores = layer(z, training=True)
+    total = float(losses.MinMaxLoss(metric)(tags, scores)) + float(sum(layer.losses))
+    expected = losses.minmax_loss(z, tags, layer.embeddings, metric=metric,
+                                  push_weight=0.7)
+    assert total == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_minmax_loss_is_per_example_and_weighs_examples():
+    rng = np.random.RandomState(0)
+    scores = tf.constant(rng.uniform(-1, 1, (4, 3)), tf.float32)
+    loss = losses.MinMaxLoss(reduction=None)
+    per_example = loss(np.array([0, 1, 2, 0]), scores).numpy()
+    np.testing.assert_allclose(per_example, 1 - scores.numpy()[range(4), [0, 1, 2, 0]],
+                               rtol=1e-6)
+    # padded tags (-1) add nothing; two tags add both pulls
+    two = loss(np.array([[0, 1], [1, -1], [2, -1], [0, -1]]), scores).numpy()
+    np.testing.assert_allclose(two[0], 2 - scores.numpy()[0, 0] - scores.numpy()[0, 1],
+                               rtol=1e-6)
+    np.testing.assert_allclose(two[1:], per_example[1:], rtol=1e-6)
+    weighted = losses.MinMaxLoss()(np.array([0, 1, 2, 0]), scores,
+                                   sample_weight=np.array([1.0, 0.0, 0.0, 0.0]))
+    assert float(weighted) == pytest.approx(per_example[0] / 4, rel=1e-6)
+
+
+def test_minmax_loss_config_round_trip():
+    loss = losses.MinMaxLoss("euclidean", max_norm=2.0, name="pull")
+    again = losses.MinMaxLoss.from_config(loss.get_config())
+    assert (again.metric, again.max_norm, again.name) == ("euclidean", 2.0, "pull")
+    revived = keras.losses.deserialize(keras.losses.serialize(loss))
+    assert isinstance(revived, losses.MinMaxLoss) and revived.metric == "euclidean"
+
+
+def test_compiled_model_saves_and_loads(tmp_path):
+    X, y = _two_blobs()
+    keras.utils.set_random_seed(0)
+    model = _keras_dual_encoder("kl")
+    model.compile("adam", loss=losses.MinMaxLoss("kl"))
+    model.fit(X, y, epochs=2, verbose=0)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0),
+                               rtol=1e-6)
+    assert isinstance(loaded.loss, losses.MinMaxLoss) and loaded.loss.metric == "kl"
+    assert loaded.get_layer("classes").metric == "kl"
+    loaded.fit(X, y, epochs=1, verbose=0)  # trains on after loading
