@@ -243,32 +243,12 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
     }
 
     def __init__(
-        self,
-        *,
-        encoder=None,
-        n_components=None,
-        hidden_layer_sizes=(100,),
-        activation="relu",
-        metric="cosine",
-        n_negatives=None,
-        max_norm=None,
-        push_weight=0.5,
-        threshold=None,
-        alpha=1e-4,
-        batch_size="auto",
-        learning_rate=1e-3,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        max_iter=200,
-        early_stopping=True,
-        validation_fraction=0.1,
-        tol=1e-4,
-        n_iter_no_change=10,
-        class_weight=None,
-        warm_start=False,
-        random_state=None,
-        verbose=0,
+        self, *, encoder=None, n_components=None, hidden_layer_sizes=(100,),
+        activation="relu", metric="cosine", n_negatives=None, max_norm=None,
+        push_weight=0.5, threshold=None, alpha=1e-4, batch_size="auto",
+        learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8, max_iter=200,
+        early_stopping=True, validation_fraction=0.1, tol=1e-4, n_iter_no_change=10,
+        class_weight=None, warm_start=False, random_state=None, verbose=0,
     ):
         self.encoder = encoder
         self.n_components = n_components

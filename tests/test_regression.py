@@ -6,9 +6,8 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
-
 from regression_cases import CASES, PATH, outputs
+from sklearn.exceptions import ConvergenceWarning
 
 
 @pytest.fixture(scope="module")
