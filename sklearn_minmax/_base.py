@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _inference
+from . import _inference, _targets
 from ._config import AdamState, MLPWeights
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
@@ -57,18 +57,17 @@ def _check_numeric_frame(X):
         )
 
 
-def _as_float32(X):
-    """X in float32, where the model trains; values beyond its range are
-    rejected with a clear error rather than trained on as infinities."""
-    with np.errstate(over="ignore"):
-        X32 = X.astype(np.float32)
-    if np.isinf(X32.data if sp.issparse(X32) else X32).any():
-        values = X.data if sp.issparse(X) else X
+def _check_range(X):
+    """Reject values beyond the float32 range the model trains in, with a
+    clear error rather than infinities (in training) or overflows (in
+    prediction)."""
+    values = X.data if sp.issparse(X) else X
+    if values.size and np.nanmax(np.abs(values)) > np.finfo(np.float32).max:
         raise ValueError(
             "X has values beyond the float32 range the model trains in (max |X| = "
             f"{np.abs(values).max():.3g}); scale X (for instance with StandardScaler)."
         )
-    return X32
+    return X
 
 
 class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -86,10 +85,11 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         try:
             if self.encoder is None:
                 _check_numeric_frame(X)
+            _targets.check_label_lists(y)
             X, y = validate_data(self, X, y, multi_output=True, reset=first_call,
                                  **self._X_checks())
             if self.encoder is None:
-                X = _as_float32(X)
+                X = _check_range(X).astype(np.float32)
             return self._fit_validated(X, y, sample_weight, incremental, classes,
                                        first_call)
         except BaseException:
@@ -174,7 +174,8 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         check_is_fitted(self)
         if self.encoder is None:
             _check_numeric_frame(X)
-        return validate_data(self, X, reset=False, **self._X_checks())
+        X = validate_data(self, X, reset=False, **self._X_checks())
+        return X if self.encoder is not None else _check_range(X)
 
     def _embed(self, X):
         if getattr(self, "encoder_", None) is not None:

@@ -3,7 +3,10 @@ embeddings; and the fitted dual encoder as one Keras model (``to_keras``)."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+# isort: off
+from ._backend import tf  # noqa: F401  (first: TensorFlow, imported quietly)
 import keras
+# isort: on
 import numpy as np
 
 from .layers import ClassEmbedding

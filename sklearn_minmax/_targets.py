@@ -9,6 +9,20 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _check_sample_weight, column_or_1d
 
+_INDICATOR_HINT = ("pass several labels per sample as a 2-D 0/1 indicator matrix, for "
+                   "instance from sklearn.preprocessing.MultiLabelBinarizer")
+
+
+def check_label_lists(y):
+    """Name the fix for a list of label lists (of several lengths, or sets),
+    which numpy cannot stack; a list of equal-length 0/1 rows is an indicator."""
+    if hasattr(y, "shape") or not isinstance(y, (list, tuple)):
+        return
+    rows = [v for v in y if isinstance(v, (list, tuple, set, frozenset, np.ndarray))]
+    if rows and (len({len(v) for v in rows}) > 1 or len(rows) < len(y)
+                 or any(isinstance(v, (set, frozenset)) for v in rows)):
+        raise ValueError(f"y is a list of label lists: {_INDICATOR_HINT}.")
+
 
 def check_targets(y):
     """``y`` as 1-D labels or a 2-D indicator, and whether it is an indicator."""
@@ -19,8 +33,8 @@ def check_targets(y):
     multilabel = y_type == "multilabel-indicator"
     if not multilabel and y.ndim != 1:
         raise ValueError(
-            "y must be 1-D class labels or a 2-D 0/1 indicator matrix; "
-            f"got a target of type {y_type!r}."
+            "y must be 1-D class labels or a 2-D 0/1 indicator matrix; got a "
+            f"target of type {y_type!r}: {_INDICATOR_HINT}."
         )
     return y, multilabel
 

@@ -24,9 +24,9 @@ import threading
 import time
 
 import numpy as np
-import tensorflow as tf
 
 from . import losses
+from ._backend import tf
 from ._config import AdamState, MLPWeights, NonFiniteLossError, TrainingResult
 
 _ACTIVATIONS = {
@@ -390,9 +390,9 @@ def _epochs(trainer, data, config, rng, validation):
         if no_improve >= config.n_iter_no_change:
             result.stop_reason = _stop_message(validation is not None, config)
             break
-    if config.verbose and result.stop_reason:
-        print(f"{result.stop_reason} Stopping; best epoch: {result.best_epoch}.",
-              file=sys.stderr)
+    if config.verbose:
+        why = result.stop_reason or f"Reached max_iter={config.max_iter} epochs."
+        print(f"{why} Stopping; best epoch: {result.best_epoch}.", file=sys.stderr)
     return result, best_weights
 
 

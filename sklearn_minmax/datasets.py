@@ -36,8 +36,11 @@ def make_partial_tags(
     shared : sequence of sequences of int, default=((0, 1),)
         Classes of each shared blob.
     n_features : int, default=2
+        Number of features.
     cluster_std : float, default=1.0
+        Standard deviation of each blob.
     random_state : int, RandomState instance or None, default=None
+        Seeds the blobs and the tags of the shared points.
 
     Returns
     -------
@@ -88,11 +91,21 @@ def hide_labels(Y, *, random_state=None):
     Y : array-like of shape (n_samples, n_classes)
         0/1 indicator with at least one positive per row.
     random_state : int, RandomState instance or None, default=None
+        Seeds the choice of the kept label.
 
     Returns
     -------
     y : ndarray of shape (n_samples,)
-        The kept label of each row.
+        The kept label of each row: a column index of ``Y``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_minmax.datasets import hide_labels
+    >>> Y = np.array([[1, 0, 1], [0, 1, 0]])
+    >>> y = hide_labels(Y, random_state=0)
+    >>> bool(Y[0, y[0]]), int(y[1])
+    (True, 1)
     """
     Y = np.asarray(Y)
     if (Y.sum(axis=1) == 0).any():
@@ -114,15 +127,39 @@ def make_single_positive(
     """Single-positive multi-label data: one observed label per sample.
 
     Draws ``make_multilabel_classification`` (no unlabeled rows) and keeps
-    one random true label per sample as its tag.
+    one random true label per sample as its tag (see :func:`hide_labels`).
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Number of samples.
+    n_features : int, default=20
+        Number of features.
+    n_classes : int, default=5
+        Number of classes.
+    n_labels : int, default=2
+        Average number of labels per sample, as in
+        ``make_multilabel_classification`` (at least one each).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the data and the kept labels.
 
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
+        Samples.
     y : ndarray of shape (n_samples,)
         The observed (single) label of each sample.
     Y : ndarray of shape (n_samples, n_classes)
-        All true labels.
+        All true labels, a 0/1 indicator.
+
+    Examples
+    --------
+    >>> from sklearn_minmax.datasets import make_single_positive
+    >>> X, y, Y = make_single_positive(n_samples=100, random_state=0)
+    >>> X.shape, y.shape, Y.shape
+    ((100, 20), (100,), (100, 5))
+    >>> bool((Y[range(100), y] == 1).all())
+    True
     """
     rng = check_random_state(random_state)
     X, Y = make_multilabel_classification(

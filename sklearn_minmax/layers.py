@@ -2,8 +2,10 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+# isort: off
+from ._backend import tf  # first: TensorFlow, imported quietly
 import keras
-import tensorflow as tf
+# isort: on
 
 from . import losses
 from ._distances import check_metric

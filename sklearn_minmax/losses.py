@@ -54,8 +54,10 @@ table and adds the push as a layer loss::
 
 import math
 
+# isort: off
+from ._backend import tf  # first: TensorFlow, imported quietly
 import keras
-import tensorflow as tf
+# isort: on
 
 from ._distances import DEFAULT_MAX_NORM, EPS, METRICS, check_metric, pull_from_score
 
