@@ -1,0 +1,134 @@
+"""Sphinx configuration of the sklearn-minmax documentation.
+
+Build (warnings are errors; ``-D plot_gallery=0`` renders the examples
+without running them)::
+
+    pip install -e ".[docs]"
+    python -m sphinx -W --keep-going -b html -D plot_gallery=0 docs docs/_build/html
+
+Leave out ``-D plot_gallery=0`` to run the examples and show their output and
+figures (a few minutes; ``SKLEARN_MINMAX_EXAMPLES_SMALL=1`` makes them
+shorter). ``SKLEARN_MINMAX_DOCS_PLOT_GALLERY=0`` in the environment does the
+same as ``-D plot_gallery=0``.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import inspect
+import os
+import shutil
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+sys.path.insert(0, str(DOCS / "sphinxext"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before autodoc imports TensorFlow
+
+import sklearn_minmax  # noqa: E402
+
+# -- Project ------------------------------------------------------------------
+project = "sklearn-minmax"
+author = "The sklearn-minmax developers"
+copyright = "The sklearn-minmax developers"  # noqa: A001
+version = release = sklearn_minmax.__version__
+
+# -- General ------------------------------------------------------------------
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+]
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+default_role = "literal"
+root_doc = "index"
+
+# -- autodoc, autosummary and numpydoc ------------------------------------------
+autosummary_generate = True
+autodoc_typehints = "none"
+autodoc_member_order = "bysource"
+# Keras' docstrings of overridden methods (call, build, get_config) stay out.
+autodoc_inherit_docstrings = False
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_attributes_as_param_list = True
+numpydoc_xref_param_type = False
+
+
+def _keras_signature(app, what, name, obj, options, signature, return_annotation):
+    """The constructor's signature for Keras layers, whose ``__new__`` hides it."""
+    if what == "class" and signature == "(*args, **kwargs)":
+        try:
+            sig = inspect.signature(obj.__init__)
+        except (TypeError, ValueError):
+            return None
+        params = list(sig.parameters.values())[1:]  # without self
+        return str(sig.replace(parameters=params)), return_annotation
+    return None
+
+
+def _skip_foreign_members(app, what, name, obj, skip, options):
+    """Members of our classes that scikit-learn or Keras define (get_params,
+    score, set_output, the generated ``set_{method}_request``, ...) are
+    documented there; the templates name them."""
+    if what != "class":
+        return None
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    module = getattr(getattr(obj, "fget", obj), "__module__", None) or ""
+    if module and not module.startswith("sklearn_minmax"):
+        return True
+    return None
+
+
+# -- sphinx-gallery -------------------------------------------------------------
+# sphinx-gallery needs a header file beside the scripts; examples/ holds the
+# scripts only, so they are staged with docs/gallery_header.txt under _build.
+GALLERY_SRC = DOCS / "_build" / "gallery_src"
+
+
+def _stage_examples():
+    GALLERY_SRC.mkdir(parents=True, exist_ok=True)
+    scripts = {p.name: p for p in sorted((ROOT / "examples").glob("*.py"))}
+    for old in GALLERY_SRC.glob("*.py"):
+        if old.name not in scripts:
+            old.unlink()
+    files = {**scripts, "GALLERY_HEADER.rst": DOCS / "gallery_header.txt"}
+    for name, src in files.items():
+        dst = GALLERY_SRC / name
+        if not dst.exists() or dst.read_bytes() != src.read_bytes():
+            shutil.copyfile(src, dst)  # unchanged files keep their cache
+
+
+_stage_examples()
+
+plot_gallery = os.environ.get("SKLEARN_MINMAX_DOCS_PLOT_GALLERY", "True")
+sphinx_gallery_conf = {
+    "examples_dirs": os.path.relpath(GALLERY_SRC, DOCS),
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": "/plot_",
+    "within_subsection_order": "gallery_order.ExampleOrder",
+    "backreferences_dir": "gen_modules/backreferences",
+    "doc_module": ("sklearn_minmax",),
+    "log_level": {"backreference_missing": "debug"},
+    "download_all_examples": False,
+    "remove_config_comments": True,
+}
+
+# -- HTML -------------------------------------------------------------------------
+html_theme = "pydata_sphinx_theme"
+html_title = f"sklearn-minmax {release}"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+}
+html_sidebars = {"index": [], "benchmarks": []}
+html_show_sourcelink = False
+
+
+def setup(app):
+    app.connect("autodoc-process-signature", _keras_signature)
+    app.connect("autodoc-skip-member", _skip_foreign_members)
