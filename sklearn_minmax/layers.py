@@ -35,8 +35,7 @@ class ClassEmbedding(keras.layers.Layer):
         Norm bound of the class embeddings; None uses the metric's default.
     push_weight : float, default=0.5
         Weight of the push term.
-    embeddings_initializer : str or keras.initializers.Initializer, \\
-            default="random_normal"
+    embeddings_initializer : str or keras.initializers.Initializer, default="random_normal"
         Initializer of the table.
     **kwargs
         Passed to ``keras.layers.Layer``.
