@@ -16,12 +16,10 @@ same as ``-D plot_gallery=0``.
 
 import inspect
 import os
-import shutil
 import sys
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
-ROOT = DOCS.parent
 sys.path.insert(0, str(DOCS / "sphinxext"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before autodoc imports TensorFlow
 
@@ -85,29 +83,9 @@ def _skip_foreign_members(app, what, name, obj, skip, options):
 
 
 # -- sphinx-gallery -------------------------------------------------------------
-# sphinx-gallery needs a header file beside the scripts; examples/ holds the
-# scripts only, so they are staged with docs/gallery_header.txt under _build.
-GALLERY_SRC = DOCS / "_build" / "gallery_src"
-
-
-def _stage_examples():
-    GALLERY_SRC.mkdir(parents=True, exist_ok=True)
-    scripts = {p.name: p for p in sorted((ROOT / "examples").glob("*.py"))}
-    for old in GALLERY_SRC.glob("*.py"):
-        if old.name not in scripts:
-            old.unlink()
-    files = {**scripts, "GALLERY_HEADER.rst": DOCS / "gallery_header.txt"}
-    for name, src in files.items():
-        dst = GALLERY_SRC / name
-        if not dst.exists() or dst.read_bytes() != src.read_bytes():
-            shutil.copyfile(src, dst)  # unchanged files keep their cache
-
-
-_stage_examples()
-
 plot_gallery = os.environ.get("SKLEARN_MINMAX_DOCS_PLOT_GALLERY", "True")
 sphinx_gallery_conf = {
-    "examples_dirs": os.path.relpath(GALLERY_SRC, DOCS),
+    "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": "/plot_",
     "within_subsection_order": "gallery_order.ExampleOrder",
