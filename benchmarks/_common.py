@@ -5,6 +5,9 @@ fixes the number of threads of BLAS, OpenMP and TensorFlow through
 environment variables, which those libraries read only when they load.
 """
 
+import argparse
+import contextlib
+import importlib
 import os
 import platform
 import statistics
@@ -12,6 +15,9 @@ import sys
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+               "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
 
 def _threads_from_argv(argv, default):
@@ -31,11 +37,20 @@ def setup(default_threads=1):
     """
     n = _threads_from_argv(sys.argv, default_threads)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "TF_NUM_INTRAOP_THREADS"):
-        os.environ[var] = str(n)
-    os.environ["TF_NUM_INTEROP_THREADS"] = str(n)
+    os.environ.update(dict.fromkeys(THREAD_VARS, str(n)))
     return n
+
+
+def argument_parser(doc, quick=""):
+    """Command line of a benchmark: its docstring's first line as description,
+    ``--threads`` (already read by :func:`setup`) and, unless ``quick`` is
+    None, ``--quick`` with ``quick`` as its help."""
+    p = argparse.ArgumentParser(description=doc.split("\n")[0])
+    if quick is not None:
+        p.add_argument("--quick", action="store_true", help=quick or None)
+    p.add_argument("--threads", type=int, default=1,
+                   help="threads of each library (BLAS, OpenMP, TensorFlow); default 1")
+    return p
 
 
 def limit_tf_threads(n):
@@ -56,11 +71,8 @@ def limit_blas_threads(n):
 
 
 def child_env(threads):
-    env = dict(os.environ)
-    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
-        env[var] = str(threads)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    env.update(dict.fromkeys(THREAD_VARS, str(threads)))
     return env
 
 
@@ -87,6 +99,92 @@ def timeit(fn, *args, **kwargs):
 
 def median(xs):
     return statistics.median(xs)
+
+
+def classification_data(n_train, n_test, n_features=100, n_classes=20):
+    """``make_classification`` rows (20 informative features, seed 0) split
+    into the first ``n_train`` and the next ``n_test``: ``X, y, X_test,
+    y_test``. The data of ``bench_fit.py`` and ``bench_predict.py``."""
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        n_samples=n_train + n_test, n_features=n_features, n_informative=20,
+        n_redundant=0, n_classes=n_classes, random_state=0,
+    )
+    return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
+
+
+# The stages of MinMaxClassifier.fit and prediction, each by the package
+# function that does it, as "module.attribute" under sklearn_minmax. No public
+# hook times a stage, so these private functions are wrapped, here only. The
+# later names in a tuple are those from before the core was split into
+# _base / _targets / _decision / _inference, so that an older checkout can be
+# measured against the same stages.
+STAGES = {
+    "train": ("_training.train_mlp", "_training.train_keras",  # training epochs
+              "_training.train"),
+    "merge_duplicates": ("_targets.merge_duplicates", "_classifier.merge_duplicates"),
+    "decision_rule": ("_decision.fit_decision_rule",
+                      "_classifier.MinMaxClassifier._fit_decision_rule"),
+    "fit_share_rule": ("_decision.fit_share_rule",),
+    "softmax_scale": ("_decision.fit_softmax_scale",),
+    "shares": ("_inference.shares", "_scoring.shares"),
+    "scores": ("_inference.scores", "_scoring.scores"),
+    "embed": ("_base.BaseMinMax._embed", "_classifier.MinMaxClassifier._embed"),
+}
+
+
+def _owner(path):
+    """The object holding ``sklearn_minmax.<path>`` and the attribute's name,
+    or None where this version of the package has no such attribute of its
+    own (an inherited method is wrapped where it is defined)."""
+    *parts, name = path.split(".")
+    try:
+        owner = importlib.import_module(f"sklearn_minmax.{parts[0]}")
+    except ModuleNotFoundError:
+        return None
+    for part in parts[1:]:
+        owner = getattr(owner, part, None)
+    if owner is None or name not in vars(owner):
+        return None
+    return owner, name
+
+
+@contextlib.contextmanager
+def timed_stages(*keys, after=None):
+    """Time every call of the :data:`STAGES` ``keys`` while the block runs.
+
+    Yields ``(seconds, calls)``: dicts by stage, of the wall-clock time
+    spent in its calls (a stage called inside another counts in both) and
+    of their number, in the order the stages first finish. ``after(key)``
+    runs at the end of each call. A stage this version of the package lacks
+    is not timed. The functions are restored on exit.
+    """
+    seconds, calls, saved = {}, {}, []
+
+    def timer(orig, key):
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return orig(*args, **kwargs)
+            finally:
+                seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - start
+                calls[key] = calls.get(key, 0) + 1
+                if after is not None:
+                    after(key)
+
+        return timed
+
+    try:
+        for key in keys:
+            for owner, name in filter(None, map(_owner, STAGES[key])):
+                orig = vars(owner)[name]
+                saved.append((owner, name, orig))
+                setattr(owner, name, timer(orig, key))
+        yield seconds, calls
+    finally:
+        for owner, name, orig in reversed(saved):
+            setattr(owner, name, orig)
 
 
 def package_stamp():

@@ -9,9 +9,10 @@ the number of classes grows (default 100, 10,000, 100,000):
   data has traced the compiled epoch function) and seconds per minibatch
   step;
 * the rest of ``fit`` split by stage: duplicate merging, the decision rule
-  (``_fit_decision_rule``; inside it the thresholds (``fit_share_rule``),
+  (``fit_decision_rule``; inside it the thresholds (``fit_share_rule``),
   the softmax temperature (``fit_softmax_scale``) and the embedding, scoring
-  and shares of subsamples);
+  and shares of subsamples), timed by wrapping those functions of the
+  package (``_common.timed_stages``);
 * peak resident memory (``ru_maxrss``) of a fresh child process per
   configuration, read by the parent with ``os.wait4``, plus the peak so far
   as seen by the child after the data, after ``fit`` and after prediction;
@@ -60,9 +61,8 @@ N_FEATURES, N_COMPONENTS, HIDDEN, BATCH, N_NEG = 100, 64, (100,), 200, 5
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--quick", action="store_true")
-    p.add_argument("--threads", type=int, default=1)
+    p = _common.argument_parser(
+        __doc__, quick="2 class counts, 20,000 rows at most, 1 epoch")
     p.add_argument("--classes", default=None)
     p.add_argument("--rows", type=int, default=None, help="cap on training rows")
     p.add_argument("--epochs", type=int, default=None)
@@ -117,7 +117,7 @@ def child(args):
     import numpy as np
     from sklearn.exceptions import ConvergenceWarning
 
-    from sklearn_minmax import MinMaxClassifier, _classifier, _scoring
+    from sklearn_minmax import MinMaxClassifier
 
     res = {"n_classes": n_classes, "rows": rows}
     if rows < n_classes:
@@ -135,74 +135,44 @@ def child(args):
     warnings.simplefilter("ignore", ConvergenceWarning)
     # warm-up: imports TF and traces the sampled-negatives epoch function
     Xw, yw = make_blobs(50, 1000, seed=1)
-    t0 = time.perf_counter()
-    est(1).fit(Xw, yw)
-    res["warmup_s"] = time.perf_counter() - t0
+    res["warmup_s"], _ = _common.timeit(est(1).fit, Xw, yw)
     res["rss_after_warmup_mib"] = peak_mib()
 
-    # instrumented fit
-    from sklearn_minmax import _decision, _training
+    peaks = {}  # peak RSS so far, at the end of each stage's last call
 
-    spent, calls, peaks = {}, {}, {}
+    def peak_at_end(key):
+        peaks[key] = peak_mib()
 
-    def wrap(owner, name, key):
-        if not hasattr(owner, name):  # another version of the package
-            return
-        orig = getattr(owner, name)
+    with _common.timed_stages(*_common.STAGES, after=peak_at_end) as (spent, calls):
+        clf = est(args.epochs, verbose=1)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            res["fit_s"], _ = _common.timeit(clf.fit, X, y)
+        assert len(clf.classes_) == n_classes, len(clf.classes_)
+        res["epoch_s"] = [float(t) for t in re.findall(r"time = ([0-9.]+)s",
+                                                       err.getvalue())]
+        res["n_batches"] = -(-rows // BATCH)
+        res["stages_s"] = dict(spent)
+        res["stage_calls"] = dict(calls)
+        res["rss_after_fit_mib"] = peak_mib()
+        res["rss_peak_at_end_of_mib"] = dict(peaks)
+        spent.clear()
+        calls.clear()
 
-        def inner(*a, **k):
-            t = time.perf_counter()
-            try:
-                return orig(*a, **k)
-            finally:
-                spent[key] = spent.get(key, 0.0) + time.perf_counter() - t
-                calls[key] = calls.get(key, 0) + 1
-                peaks[key] = peak_mib()  # peak RSS so far, at the end of it
-
-        setattr(owner, name, inner)
-
-    wrap(_training, "train", "train")
-    wrap(_classifier, "merge_duplicates", "merge_duplicates")
-    wrap(MinMaxClassifier, "_fit_decision_rule", "decision_rule")
-    wrap(_decision, "fit_share_rule", "fit_share_rule")
-    wrap(_scoring, "shares", "shares")
-    wrap(_decision, "fit_softmax_scale", "softmax_scale")
-    wrap(_scoring, "scores", "scores")
-    wrap(MinMaxClassifier, "_embed", "embed")
-
-    err = io.StringIO()
-    clf = est(args.epochs, verbose=1)
-    t0 = time.perf_counter()
-    with contextlib.redirect_stderr(err):
-        clf.fit(X, y)
-    res["fit_s"] = time.perf_counter() - t0
-    assert len(clf.classes_) == n_classes, len(clf.classes_)
-    res["epoch_s"] = [float(t) for t in re.findall(r"time = ([0-9.]+)s",
-                                                   err.getvalue())]
-    res["n_batches"] = -(-rows // BATCH)
-    res["stages_s"] = dict(spent)
-    res["stage_calls"] = dict(calls)
-    res["rss_after_fit_mib"] = peak_mib()
-    res["rss_peak_at_end_of_mib"] = dict(peaks)
-    spent.clear()
-    calls.clear()
-
-    # prediction
-    n_pred = args.predict_rows
-    Xp = X[np.arange(n_pred) % rows]
-    t0 = time.perf_counter()
-    pred = clf.predict(Xp)
-    res["predict_s"] = time.perf_counter() - t0
-    res["predict_rows"] = n_pred
-    res["predict_stages_s"] = dict(spent)
-    res["train_acc_on_pred_rows"] = float(np.mean(pred == y[np.arange(n_pred) % rows]))
-    res["rss_after_predict_mib"] = peak_mib()
-    one = []
-    for i in range(21):
-        t0 = time.perf_counter()
-        clf.predict(X[i:i + 1])
-        one.append(time.perf_counter() - t0)
-    res["predict_1row_s"] = float(np.median(one[1:]))
+        # prediction
+        n_pred = args.predict_rows
+        Xp = X[np.arange(n_pred) % rows]
+        res["predict_s"], pred = _common.timeit(clf.predict, Xp)
+        res["predict_rows"] = n_pred
+        res["predict_stages_s"] = dict(spent)
+        res["train_acc_on_pred_rows"] = float(np.mean(pred == y[np.arange(n_pred) % rows]))
+        res["rss_after_predict_mib"] = peak_mib()
+        one = []
+        for i in range(21):
+            t0 = time.perf_counter()
+            clf.predict(X[i:i + 1])
+            one.append(time.perf_counter() - t0)
+        res["predict_1row_s"] = float(np.median(one[1:]))
     print(json.dumps(res), flush=True)
 
 
@@ -213,8 +183,9 @@ def ops_child(args):
     64 dimensions, 5 sampled negatives):
     * ``losses.minmax_loss`` forward + gradient w.r.t. the class table, with
       the gradient returned as produced (``IndexedSlices`` when only gathered
-      rows are touched) and densified (``tf.convert_to_tensor``, as the
-      committed ``_training.run_epoch`` does before its Adam update);
+      rows are touched) and densified (``tf.convert_to_tensor``, what a dense
+      Adam update of the table needs; the package's ``_MLPTrainer.run_epoch``
+      updates only the touched rows, "lazy" Adam);
     * one dense Adam update of an ``(n_classes, 64)`` table (new m, v, p);
     * a gather + ``scatter_sub`` of a step's rows on a ``tf.Variable`` table,
       without and with a ``tf.shape`` of the variable in the same step (a

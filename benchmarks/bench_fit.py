@@ -9,7 +9,8 @@ of epochs, one hidden layer of 100 units):
   reported, and so is a *cold* first fit at full size in a fresh subprocess
   (TensorFlow import + tracing + the work). A separate instrumented fit
   splits ``fit`` into training epochs, duplicate merging and the decision
-  rule.
+  rule (by wrapping the package's functions for them,
+  ``_common.timed_stages``).
 * ``sklearn.neural_network.MLPClassifier(solver="adam")``: wall time of
   ``fit`` with ``max_iter`` epochs, ``tol=0`` and ``n_iter_no_change``
   larger than ``max_iter``, so that both estimators run exactly the same
@@ -35,13 +36,17 @@ MinMaxClassifier and MLPClassifier are interleaved; medians are reported.
 Usage::
 
     python benchmarks/bench_fit.py [--quick] [--threads N] [--repeats R]
+
+MLPClassifier runs on numpy's OpenBLAS; the documented figures come from runs
+with OpenBLAS left to choose its own kernels::
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_fit.py --repeats 5
 """
 
 import _common
 
 THREADS = _common.setup()
 
-import argparse  # noqa: E402
 import json  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -49,7 +54,6 @@ import time  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
-from sklearn.datasets import make_classification  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 
@@ -57,12 +61,13 @@ import sklearn_minmax  # noqa: E402
 from sklearn_minmax import MinMaxClassifier  # noqa: E402
 
 N_FEATURES, N_CLASSES, HIDDEN, BATCH = 100, 20, (100,), 200
+# the stages of the instrumented fit, as they are printed
+STAGES = {"train": "train (epochs)", "merge_duplicates": "merge_duplicates",
+          "decision_rule": "fit_decision_rule"}
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--quick", action="store_true", help="10,000 rows, 3 epochs")
-    p.add_argument("--threads", type=int, default=1)
+    p = _common.argument_parser(__doc__, quick="10,000 rows, 3 epochs")
     p.add_argument("--rows", type=int, default=None, help="training rows")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--repeats", type=int, default=None)
@@ -82,12 +87,8 @@ def parse_args():
 
 
 def make_data(rows):
-    X, y = make_classification(
-        n_samples=rows + 10_000, n_features=N_FEATURES, n_informative=20,
-        n_redundant=0, n_classes=N_CLASSES, random_state=0,
-    )
-    X = X.astype(np.float64)
-    return X[:rows], y[:rows], X[rows:], y[rows:]
+    """``rows`` training rows and 10,000 held-out ones."""
+    return _common.classification_data(rows, 10_000, N_FEATURES, N_CLASSES)
 
 
 def ours(epochs, n_components, random_state=0):
@@ -109,42 +110,14 @@ def mlp(epochs, random_state=0):
 def timed_fit(est, X, y):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        start = time.perf_counter()
-        est.fit(X, y)
-        return time.perf_counter() - start
+        return _common.timeit(est.fit, X, y)[0]
 
 
 def instrumented_fit(est, X, y):
     """Fit with wall-clock timers around the stages of ``fit``."""
-    from sklearn_minmax import _classifier, _training
-
-    spent = {}
-
-    def wrap(owner, name, key):
-        orig = getattr(owner, name)
-
-        def inner(*args, **kwargs):
-            t0 = time.perf_counter()
-            try:
-                return orig(*args, **kwargs)
-            finally:
-                spent[key] = spent.get(key, 0.0) + time.perf_counter() - t0
-
-        setattr(owner, name, inner)
-        return orig
-
-    saved = [
-        (_training, "train", wrap(_training, "train", "train (epochs)")),
-        (_classifier, "merge_duplicates",
-         wrap(_classifier, "merge_duplicates", "merge_duplicates")),
-        (MinMaxClassifier, "_fit_decision_rule",
-         wrap(MinMaxClassifier, "_fit_decision_rule", "_fit_decision_rule")),
-    ]
-    try:
+    with _common.timed_stages(*STAGES) as (seconds, _):
         total = timed_fit(est, X, y)
-    finally:
-        for owner, name, orig in saved:
-            setattr(owner, name, orig)
+    spent = {STAGES[key]: t for key, t in seconds.items()}
     spent["other (validation, init, copies)"] = total - sum(spent.values())
     return total, spent
 

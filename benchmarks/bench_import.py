@@ -22,9 +22,7 @@ import _common
 
 _common.setup()
 
-import argparse  # noqa: E402
 import json  # noqa: E402
-import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -47,10 +45,8 @@ def run(code, env):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--quick", action="store_true")
+    p = _common.argument_parser(__doc__, quick="3 repeats")
     p.add_argument("--repeats", type=int, default=None)
-    p.add_argument("--threads", type=int, default=1)
     args = p.parse_args()
     repeats = args.repeats or (3 if args.quick else 5)
     env = _common.child_env(args.threads)
@@ -70,7 +66,7 @@ def main():
     for _ in range(repeats):
         for name, code in cases:
             times[name].append(run(code, env))
-    med = {k: statistics.median(v) for k, v in times.items()}
+    med = {k: _common.median(v) for k, v in times.items()}
     base = med["python -c pass"]
     ref = med["import sklearn.neural_network"]
     rows = [[name, _common.fmt_s(med[name]), _common.fmt_s(min(times[name])),

@@ -10,6 +10,11 @@ an assume-negative one-vs-rest LogisticRegression trained on the same tags.
 Usage::
 
     python benchmarks/bench_metrics.py [--seeds N]
+
+LogisticRegression runs on numpy's OpenBLAS; the documented figures come from
+runs with OpenBLAS left to choose its own kernels::
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_metrics.py
 """
 
 import argparse

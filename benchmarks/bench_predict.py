@@ -21,18 +21,21 @@ to ``--threads`` threads (default 1).
 Usage::
 
     python benchmarks/bench_predict.py [--quick] [--threads N]
+
+MLPClassifier runs on numpy's OpenBLAS; the documented figures come from runs
+with OpenBLAS left to choose its own kernels::
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_predict.py
 """
 
 import _common
 
 THREADS = _common.setup()
 
-import argparse  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
-from sklearn.datasets import make_classification  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 
@@ -42,9 +45,7 @@ N_FEATURES, N_CLASSES = 100, 20
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--quick", action="store_true")
-    p.add_argument("--threads", type=int, default=1)
+    p = _common.argument_parser(__doc__, quick="50 calls, 20,000 rows for throughput")
     p.add_argument("--fit-rows", type=int, default=20_000)
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--calls", type=int, default=None)
@@ -91,11 +92,8 @@ def main():
         f"n_components={N_CLASSES}; latency: {args.calls} calls of 1 row; "
         f"throughput: {args.rows:,} rows, median of {args.repeats}",
     )
-    X, y = make_classification(
-        n_samples=args.fit_rows + args.rows, n_features=N_FEATURES, n_informative=20,
-        n_redundant=0, n_classes=N_CLASSES, random_state=0,
-    )
-    Xfit, yfit, Xp = X[:args.fit_rows], y[:args.fit_rows], X[args.fit_rows:]
+    Xfit, yfit, Xp, _ = _common.classification_data(args.fit_rows, args.rows,
+                                                     N_FEATURES, N_CLASSES)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ours = MinMaxClassifier(**_common.minmax_kwargs(

@@ -122,13 +122,17 @@ tables to stdout.
 Usage::
 
     python benchmarks/bench_quality.py [--quick] [--seeds N] [--threads N]
+
+LogisticRegression and MLPClassifier run on numpy's OpenBLAS; the documented
+figures come from runs with OpenBLAS left to choose its own kernels::
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_quality.py
 """
 
 import _common
 
 THREADS = _common.setup()
 
-import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
@@ -160,7 +164,7 @@ from sklearn.neural_network import MLPClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from sklearn_minmax import MinMaxClassifier, _decision, _scoring  # noqa: E402
+from sklearn_minmax import MinMaxClassifier, _decision  # noqa: E402
 from sklearn_minmax.datasets import hide_labels  # noqa: E402
 
 MODELS = ("minmax", "lr-an", "mlp-an", "smx-share", "mlp-full")
@@ -231,15 +235,6 @@ def tasks(quick):
 
 
 # ---------------------------------------------------------------- helpers
-def rule_space(S, metric):
-    """The space the package's default rule works in (see _rule_space)."""
-    if metric in ("euclidean", "manhattan"):
-        return -np.square(S)
-    if metric == "kl":
-        return np.expm1(0.5 * S)
-    return S
-
-
 def full_columns(S, classes, n_classes, fill):
     """Scores over classes_ (tagged classes only) as all n_classes columns."""
     out = np.full((S.shape[0], n_classes), fill, dtype=float)
@@ -299,9 +294,9 @@ def thresholds_mid(R, y, tau):
 
 
 def shares_of(clf, X):
-    """Each class's share of each sample (what the default rule thresholds)."""
-    Z = _scoring.sample_space(clf.transform(X), clf.metric)
-    return _scoring.shares(Z, clf._class_space(), clf.metric)
+    """Each class's share of each sample (what the default rule thresholds):
+    the scores ``predict_multilabel`` compares with ``thresholds_``."""
+    return np.vstack([S for _, S in clf._score_chunks(X, share=True)])
 
 
 def thresholds_quantile(R, y, q):
@@ -362,7 +357,7 @@ def run_task(X, Y, seed):
     res["mlp-full"] = scores_of(Yte, P, macro_ap(Yte, full.predict_proba(Xte)))
 
     # decision rules on the same fitted MinMaxClassifier
-    R_tr, R_te = rule_space(S_tr, mm.metric), rule_space(S_te, mm.metric)
+    R_tr, R_te = (_decision.rule_space(S, mm.metric) for S in (S_tr, S_te))
     P = full_columns(mm.predict_multilabel(Xte), cls, C, 0).astype(int)
     rules["default"] = (micro_f1(Yte, P), P.sum(1).mean())
     sh_te = full_columns(shares_of(mm, Xte), cls, C, -np.inf)
@@ -575,10 +570,8 @@ def part_b2(args):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--quick", action="store_true")
+    p = _common.argument_parser(__doc__, quick="2 seeds, fewer tasks and data sets")
     p.add_argument("--seeds", type=int, default=None, help="default 5 (2 with --quick)")
-    p.add_argument("--threads", type=int, default=1)
     p.add_argument("--skip-b", action="store_true", help="part A only")
     args = p.parse_args()
     if args.seeds is None:

@@ -11,23 +11,22 @@ architecture of the grid has been traced) is a leak: retraced functions,
 accumulated graphs or tensors kept alive by a cache.
 
 Resident memory comes from ``/proc/self/statm`` (Linux), or psutil where
-installed. Not a timing benchmark; run it alone, e.g.::
+installed. Every library is limited to ``--threads`` threads (default 1).
+Not a timing benchmark; run it alone::
 
-    TF_CPP_MIN_LOG_LEVEL=3 .venv/bin/python benchmarks/bench_repeated_fits.py
+    python benchmarks/bench_repeated_fits.py [--n-fits N] [--max-iter N] [--sparse]
 """
 
-import argparse
-import gc
-import itertools
-import os
-import sys
-import time
-import warnings
+import _common
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-             "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
-    os.environ.setdefault(_var, "1")
+_common.setup()
+
+import gc  # noqa: E402
+import itertools  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -50,7 +49,7 @@ def mib(n):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = _common.argument_parser(__doc__, quick=None)
     parser.add_argument("--n-fits", type=int, default=200)
     parser.add_argument("--max-iter", type=int, default=5)
     parser.add_argument("--sparse", action="store_true", help="CSR input")
