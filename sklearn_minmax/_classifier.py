@@ -21,6 +21,9 @@ from ._base import BaseMinMax, _random_state, _warn
 from ._config import TrainingConfig
 from ._distances import METRICS, max_norm_of
 
+# batch_size="auto": this many minibatches per epoch, of a size in this range.
+_AUTO_BATCHES, _AUTO_BATCH_RANGE = 10, (16, 200)
+
 
 class MinMaxClassifier(ClassifierMixin, BaseMinMax):
     """Classifier trained with the min-max loss, for partially tagged data.
@@ -84,7 +87,9 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         Strength of the L2 penalty on the encoder's weights.
 
     batch_size : int or "auto", default="auto"
-        Minibatch size; "auto" means ``min(200, n_samples)``.
+        Minibatch size; "auto" means a tenth of the training rows, within
+        ``[16, 200]``: small data still gets several steps per epoch, so that
+        early stopping, which looks at whole epochs, sees training settle.
 
     learning_rate : float, default=1e-3
         Step size of the Adam optimizer.
@@ -108,10 +113,12 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
 
-    tol : float, default=1e-4
+    tol : float, default=1e-3
         Training stops when the loss (or, with ``early_stopping``, the
         validation score) has not improved by at least ``tol`` for
-        ``n_iter_no_change`` consecutive epochs.
+        ``n_iter_no_change`` consecutive epochs. The min-max loss starts near
+        1 and keeps creeping down long after accuracy has settled; 1e-3 stops
+        it there (at ``MLPClassifier``'s 1e-4, small fits ran to ``max_iter``).
 
     n_iter_no_change : int, default=10
         See ``tol``.
@@ -247,7 +254,7 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         activation="relu", metric="cosine", n_negatives=None, max_norm=None,
         push_weight=0.5, threshold=None, alpha=1e-4, batch_size="auto",
         learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8, max_iter=200,
-        early_stopping=True, validation_fraction=0.1, tol=1e-4, n_iter_no_change=10,
+        early_stopping=True, validation_fraction=0.1, tol=1e-3, n_iter_no_change=10,
         class_weight=None, warm_start=False, random_state=None, verbose=0,
     ):
         self.encoder = encoder
@@ -349,12 +356,15 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
             self._y_dtype = y.dtype
         return _targets.encode_tags(y, self.classes_)
 
-    def _training_config(self, incremental):
+    def _training_config(self, incremental, n_rows):
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            batch_size = int(np.clip(n_rows // _AUTO_BATCHES, *_AUTO_BATCH_RANGE))
         return TrainingConfig(
             metric=self.metric, max_norm=max_norm_of(self.metric, self.max_norm),
             push_weight=self.push_weight, n_negatives=self.n_negatives,
             activation=self.activation, alpha=self.alpha,
-            batch_size=200 if self.batch_size == "auto" else self.batch_size,
+            batch_size=batch_size,
             learning_rate=self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2,
             epsilon=self.epsilon, max_iter=1 if incremental else self.max_iter,
             tol=self.tol, n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
@@ -374,7 +384,7 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         if split is not None:
             val = tuple(a[split[1]] for a in data)
             data = tuple(a[split[0]] for a in data)
-        config = self._training_config(incremental)
+        config = self._training_config(incremental, data[0].shape[0])
         train = self._train_keras if self.encoder is not None else self._train_mlp
         result = train(data, val, config, first_call, rng)
         self._record(result, val is not None, first_call)
