@@ -396,7 +396,7 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         X, tags, mask, weight = data
         rule = _decision.fit_decision_rule(
             self._embed, X, tags, mask, weight, self._class_space(), self.metric,
-            self._multilabel, rng)
+            self._multilabel, rng, held_out=val)
         self._rule = rule._asdict()  # plain arrays in the fitted state
         return self
 

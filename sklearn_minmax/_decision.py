@@ -41,13 +41,14 @@ class DecisionRule(NamedTuple):
 
     ``thresholds``: per class, on the share (1-D targets) or on the score
     (indicator targets). ``slopes``: per class, of the probability sigmoid
-    (indicator targets). ``softmax_scale``: of the class distribution
-    (1-D targets).
+    (indicator targets), and ``offset``, added to every logit.
+    ``softmax_scale``: of the class distribution (1-D targets).
     """
 
     thresholds: np.ndarray
     slopes: np.ndarray | None = None
     softmax_scale: float | None = None
+    offset: float = 0.0
 
 
 def weighted_quantile(values, weights, q):
@@ -225,16 +226,50 @@ def count_consistent(R, w, tagged, thresholds, steps=None, tol=None):
     return out
 
 
-def fit_softmax_scale(S, y, weight, spread):
-    """Temperature of ``softmax(beta * scores)`` maximising the likelihood."""
+def fit_softmax_scale(S, y, weight, spread, smooth=False):
+    """Temperature of ``softmax(beta * scores)`` maximising the likelihood.
+
+    With ``smooth``, the likelihood of Platt's targets: ``1 - 1/(n + 2)`` on
+    the observed class and the rest spread over the others, for ``n`` rows.
+    Few rows that the scores happen to separate would otherwise drive
+    ``beta`` to its bound, and new rows to probabilities of 0.
+    """
     unit = 1.0 / max(spread, 1e-6)
+    n, n_classes = S.shape
+    eps = 1.0 / (n + 2) if smooth else 0.0
+    T = np.full(S.shape, eps / max(n_classes - 1, 1))
+    T[np.arange(n), y] = 1.0 - eps
 
     def nll(log_beta):
         logp = log_softmax(np.exp(log_beta) * unit * S, axis=1)
-        return -np.average(logp[np.arange(len(y)), y], weights=weight)
+        return -np.average((T * logp).sum(axis=1), weights=weight)
 
     res = minimize_scalar(nll, bounds=(np.log(0.1), np.log(100.0)), method="bounded")
     return float(np.exp(res.x) * unit)
+
+
+def fit_sigmoid_scale(L, Y, weight):
+    """Scale ``a`` and offset ``b`` of ``sigmoid(a L + b)`` maximising the
+    likelihood of the 0/1 labels ``Y`` (rows weighted by ``weight``), with
+    Platt's targets ``(n1 + 1) / (n1 + 2)`` and ``1 / (n0 + 2)`` for ``n1``
+    positive and ``n0`` negative entries."""
+    from scipy.optimize import minimize
+
+    w = np.broadcast_to(weight[:, None], L.shape)
+    n1 = (Y > 0).sum()
+    Y = np.where(Y > 0, (n1 + 1) / (n1 + 2), 1 / (Y.size - n1 + 2))
+
+    def nll(ab):
+        z = ab[0] * L + ab[1]
+        # cross-entropy: -Y log sigmoid(z) - (1 - Y) log sigmoid(-z)
+        loss = Y * np.logaddexp(0.0, -z) + (1 - Y) * np.logaddexp(0.0, z)
+        p = expit(z)
+        grad = np.stack([((p - Y) * L * w).sum(), ((p - Y) * w).sum()]) / w.sum()
+        return np.average(loss, weights=w), grad
+
+    res = minimize(nll, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B",
+                   bounds=[(1e-3, None), (None, None)])
+    return float(res.x[0]), float(res.x[1])
 
 
 def _training_scores(embed, X, tags, mask, E, metric, multilabel, rng):
@@ -269,12 +304,17 @@ def _training_scores(embed, X, tags, mask, E, metric, multilabel, rng):
     return own, np.concatenate(rows), np.concatenate(cls), keep[sub], np.concatenate(Z_sub)
 
 
-def fit_decision_rule(embed, X, tags, mask, weight, E, metric, multilabel, rng):
-    """Thresholds and probability scales from the training rows.
+def fit_decision_rule(embed, X, tags, mask, weight, E, metric, multilabel, rng,
+                      held_out=None):
+    """Thresholds from the training rows; probability scales from the rows
+    ``held_out`` of training, where given, else from the training rows.
 
     ``embed`` maps rows of ``X`` to raw embeddings; ``E`` is the mapped class
     table; ``tags``, ``mask`` and ``weight`` are the training rows' tags, tag
-    weights and row weights. Returns a :class:`DecisionRule`.
+    weights and row weights; ``held_out`` the same four for held-out rows
+    (the encoder has fitted the training rows, whose scores are sharper
+    than those of new rows: scales fitted on them are overconfident).
+    Returns a :class:`DecisionRule`.
     """
     own, rows, cls, sub, Z_sub = _training_scores(embed, X, tags, mask, E, metric,
                                                   multilabel, rng)
@@ -285,12 +325,25 @@ def fit_decision_rule(embed, X, tags, mask, weight, E, metric, multilabel, rng):
     tagged[r, tags[sub][r, s]] = True
     if multilabel:
         thresholds, slopes = fit_rule(own, weight[rows], cls, R, weight[sub], tagged)
-        return DecisionRule(from_rule_space(thresholds, metric), slopes)
+        scale, offset = 1.0, 0.0
+        if held_out is not None:
+            X_h, tags_h, _, w_h = held_out
+            Y_h = np.zeros((len(tags_h), E.shape[0]))
+            r, s = np.nonzero(tags_h >= 0)
+            Y_h[r, tags_h[r, s]] = 1.0
+            R_h = rule_space(_inference.scores(embed(X_h), E, metric), metric)
+            scale, offset = fit_sigmoid_scale(slopes * (R_h - thresholds), Y_h, w_h)
+        return DecisionRule(from_rule_space(thresholds, metric), scale * slopes,
+                            offset=offset)
     shares = _inference.shares(_inference.sample_space(Z_sub, metric), E, metric, S)
     thresholds = fit_share_rule(shares, weight[sub], tagged)
     m1, m0 = typical_scores(own, weight[rows], R, weight[sub], tagged)
     few = slice(0, max(20, min(_SOFTMAX_ROWS, _SOFTMAX_ENTRIES // E.shape[0])))
-    scale = fit_softmax_scale(S[few], tags[sub, 0][few], weight[sub][few], m1 - m0)
+    S, y, w = S[few], tags[sub, 0][few], weight[sub][few]
+    if held_out is not None:
+        X_h, tags_h, _, w_h = held_out
+        S, y, w = _inference.scores(embed(X_h[few]), E, metric), tags_h[few, 0], w_h[few]
+    scale = fit_softmax_scale(S, y, w, m1 - m0, smooth=held_out is not None)
     return DecisionRule(thresholds, softmax_scale=scale)
 
 
@@ -302,6 +355,6 @@ def probabilities(S, rule, thresholds, metric, multilabel):
         return softmax(rule.softmax_scale * S, axis=1)
     eps = np.finfo(np.float64).eps
     t = rule_space(thresholds, metric)
-    P = expit(rule.slopes * (rule_space(S, metric) - t))
+    P = expit(rule.slopes * (rule_space(S, metric) - t) + rule.offset)
     return np.clip(P, eps, 1 - eps)
 
