@@ -1,5 +1,6 @@
 """A user-supplied Keras encoder: images and text, persistence."""
 
+import itertools
 import pickle
 import warnings
 
@@ -41,9 +42,11 @@ def test_keras_model_on_images(images):
     before = [w.copy() for w in encoder.get_weights()]
     clf = MinMaxClassifier(encoder=encoder, max_iter=60, random_state=0).fit(X, y)
     assert clf.score(X, y) > 0.9
+    # the encoder's output is the embedding
     assert clf.transform(X).shape == (600, 16)
     assert clf.class_embeddings_.shape == (10, 16)
-    assert clf.predict_multilabel(X).shape == (600, 10)
+    pred = np.searchsorted(clf.classes_, clf.predict(X))
+    assert np.all(clf.predict_multilabel(X)[np.arange(600), pred] == 1)
     # the estimator's parameter is left as given
     for w, b in zip(encoder.get_weights(), before):
         np.testing.assert_array_equal(w, b)
@@ -59,35 +62,61 @@ def test_keras_encoder_pickles_in_keras_format(images, tmp_path):
     np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
 
 
+def _topic_documents(seed=0):
+    """Documents on sport (class 0), on finance (class 1), and on the business
+    of sport, which belong to both and are tagged with one of them: each
+    distinct document of that topic is tagged 0 as often as 1."""
+    sport = "goal match team score league coach pitch striker keeper derby".split()
+    money = "stock market price bank trade bond yield fund equity broker".split()
+    both = "sponsor stadium transfer wage broadcast".split()
+    rng = np.random.RandomState(seed)
+    pure = [" ".join(rng.choice(words, 4, replace=False))
+            for words in (sport, money) for _ in range(100)]
+    shared = [" ".join(words) for words in itertools.combinations(both, 4)] * 20
+    docs = np.array(pure + shared)
+    y = np.r_[np.zeros(100, int), np.ones(100, int), np.arange(100) % 2]
+    Y = np.r_[np.tile([1, 0], (100, 1)), np.tile([0, 1], (100, 1)),
+              np.ones((100, 2), int)]
+    return docs, y, Y
+
+
 def test_builder_function_on_raw_text():
-    topics = {0: "goal match team score league", 1: "stock market price bank trade"}
-    rng = np.random.RandomState(0)
-    docs, y = [], []
-    for i in range(200):
-        words = topics[i % 2].split()
-        docs.append(" ".join(rng.choice(words, 6)))
-        y.append(i % 2)
-    docs, y = np.array(docs), np.array(y)
+    docs, y, Y = _topic_documents()
 
     def build(input_shape):
         vectorize = keras.layers.TextVectorization(output_mode="multi_hot")
         vectorize.adapt(docs)
+        dense = keras.layers.Dense(8, kernel_initializer=keras.initializers.GlorotUniform(0))
         return keras.Sequential([keras.Input(input_shape, dtype="string"), vectorize,
-                                 keras.layers.Dense(8)])
+                                 dense])
 
     clf = MinMaxClassifier(encoder=build, learning_rate=0.01, max_iter=100,
                            random_state=0).fit(docs, y)
-    assert clf.score(docs, y) == 1.0
-    mixed = np.array(["goal team market price bank score"])
-    assert clf.predict_multilabel(mixed).sum() >= 1
+    assert clf.score(docs[:200], y[:200]) == 1.0
+    P = clf.predict_multilabel(docs)
+    exact = (P == Y).all(axis=1)
+    # single-topic documents get their class alone, shared ones both
+    assert exact[:200].mean() >= 0.95 and exact[200:].mean() >= 0.95
+    pred = np.searchsorted(clf.classes_, clf.predict(docs))
+    assert np.all(P[np.arange(len(docs)), pred] == 1)
 
 
-def test_early_stopping_with_a_keras_encoder(images):
+def test_early_stopping_with_a_keras_encoder_keeps_the_best_epoch(images):
     X, y = images
-    clf = MinMaxClassifier(encoder=conv_encoder(), early_stopping=True, max_iter=40,
-                           n_iter_no_change=3, random_state=0).fit(X, y)
-    assert len(clf.validation_scores_) == clf.n_iter_
-    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    params = dict(encoder=conv_encoder(), learning_rate=0.03, n_iter_no_change=3,
+                  random_state=0)
+    clf = MinMaxClassifier(max_iter=100, **params).fit(X, y)
+    scores = clf.validation_scores_
+    assert len(scores) == clf.n_iter_ < 100
+    assert clf.best_validation_score_ == max(scores)
+    # the kept weights are the best epoch's: a fit that ends at that epoch
+    best = int(np.argmax(scores))
+    ends_at_best = MinMaxClassifier(max_iter=best + 1, **params).fit(X, y)
+    assert ends_at_best.best_validation_score_ == scores[best]
+    np.testing.assert_allclose(clf.class_embeddings_, ends_at_best.class_embeddings_,
+                               rtol=1e-6)
+    np.testing.assert_allclose(clf.transform(X), ends_at_best.transform(X), rtol=1e-6,
+                               atol=1e-6)
 
 
 def test_builder_must_return_a_keras_model(images):
@@ -97,14 +126,22 @@ def test_builder_must_return_a_keras_model(images):
 
 
 def test_partial_fit_with_a_keras_encoder_continues_adam(images):
+    """Two partial_fit calls are a two-epoch fit: one optimizer across calls,
+    whose moments and step count carry over, so Adam's bias correction does
+    not restart with every chunk (one batch an epoch, so the order of the
+    rows in it does not matter)."""
     X, y = images
     X, y = X[:200], y[:200]
-    clf = MinMaxClassifier(encoder=conv_encoder(), batch_size=50, random_state=0)
+    encoder = conv_encoder()
+    clf = MinMaxClassifier(encoder=encoder, batch_size=200, random_state=0)
     clf.partial_fit(X, y, classes=np.arange(10))
     clf.partial_fit(X, y)
-    # one optimizer across calls: its step count continues (4 batches a call),
-    # so Adam's bias correction does not restart with every chunk
-    assert int(clf._optimizer_state[0]) == 8
+    two = MinMaxClassifier(encoder=encoder, batch_size=200, max_iter=2,
+                           early_stopping=False, random_state=0).fit(X, y)
+    np.testing.assert_allclose(clf.loss_curve_, two.loss_curve_, rtol=1e-6)
+    np.testing.assert_allclose(clf.class_embeddings_, two.class_embeddings_,
+                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(clf.transform(X), two.transform(X), rtol=1e-5, atol=1e-6)
     curve = clf.loss_curve_
     clf.partial_fit(X, y)
     assert clf.loss_curve_[:2] == curve and clf.loss_curve_[2] < curve[0]
