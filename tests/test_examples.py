@@ -28,7 +28,7 @@ def test_example_runs_and_saves_png(script, tmp_path):
     )
     result = subprocess.run(
         [sys.executable, str(script)], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True,
     )
     assert result.returncode == 0, (
         f"{script.name} exited with {result.returncode}\n"
