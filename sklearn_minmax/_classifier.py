@@ -1,9 +1,7 @@
 """MinMaxClassifier: the scikit-learn layer.
 
-Parameters, validation, the public methods and the fitted numpy state. The
-numerical work lives beneath it: targets and weights in ``_targets``,
-training in ``_training`` (TensorFlow, imported by ``fit`` only), the
-decision rule in ``_decision``, inference in ``_inference``.
+Parameters, validation, the public methods and the fitted numpy state; the
+numerical work is beneath it (``_targets``, ``_training``, ``_decision``).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -116,12 +114,13 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
     tol : float, default=1e-3
         Training stops when the loss (or, with ``early_stopping``, the
         validation score) has not improved by at least ``tol`` for
-        ``n_iter_no_change`` consecutive epochs. The min-max loss starts near
-        1 and keeps creeping down long after accuracy has settled; 1e-3 stops
-        it there (at ``MLPClassifier``'s 1e-4, small fits ran to ``max_iter``).
+        ``n_iter_no_change`` consecutive epochs. The min-max loss starts near 1
+        and creeps down long after accuracy has settled (at 1e-4, small fits
+        ran to ``max_iter``).
 
-    n_iter_no_change : int, default=10
-        See ``tol``.
+    n_iter_no_change : int, default=20
+        See ``tol``; 20, as on noisy data accuracy still grows while the
+        held-out loss barely moves.
 
     class_weight : dict, "balanced" or None, default=None
         Weight of each class's pull terms, ``{label: weight}``; "balanced"
@@ -254,7 +253,7 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         activation="relu", metric="cosine", n_negatives=None, max_norm=None,
         push_weight=0.5, threshold=None, alpha=1e-4, batch_size="auto",
         learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8, max_iter=200,
-        early_stopping=True, validation_fraction=0.1, tol=1e-3, n_iter_no_change=10,
+        early_stopping=True, validation_fraction=0.1, tol=1e-3, n_iter_no_change=20,
         class_weight=None, warm_start=False, random_state=None, verbose=0,
     ):
         self.encoder = encoder
