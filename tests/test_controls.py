@@ -39,6 +39,7 @@ def test_early_stopping_stops_and_keeps_the_best_epoch(data):
     running_best = np.maximum.accumulate(scores)
     assert all(scores[i] < running_best[i - 1] + clf.tol for i in range(-5, 0))
     best = int(np.argmax(scores))
+    assert best < clf.n_iter_ - 1  # the last epoch is not the best
     assert clf.best_loss_ is None
     # the kept weights are the best epoch's: a fit that ends at that epoch
     ends_at_best = MinMaxClassifier(max_iter=best + 1, **params).fit(X, y)
