@@ -23,13 +23,18 @@ def embeddings():
     return rng.standard_normal((50, 6)), 3 * rng.standard_normal((4, 6))
 
 
-@pytest.mark.parametrize("metric", METRICS)
-def test_scores_agree(metric, embeddings):
-    Z, E = embeddings
+def _both_spaces(Z, E, metric):
+    """numpy scores, and the mapped TensorFlow tensors, of the same pairs."""
     R = DEFAULT_MAX_NORM[metric]
     S_np = _inference.scores(Z, _inference.class_space(E, metric, R), metric)
     z = losses.sample_space(tf.constant(Z, tf.float32), metric)
     e = losses.class_space(tf.constant(E, tf.float32), metric, R)
+    return S_np, z, e, R
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_scores_agree(metric, embeddings):
+    S_np, z, e, _ = _both_spaces(*embeddings, metric)
     S_tf = losses.similarity(z[:, None, :], e[None, :, :], metric).numpy()
     np.testing.assert_allclose(S_np, S_tf, rtol=1e-4, atol=1e-4)
 
@@ -38,10 +43,7 @@ def test_scores_agree(metric, embeddings):
 def test_pull_is_the_score_seen_from_training(metric, embeddings):
     """The loss's pull and the numpy score of the same pair agree."""
     Z, E = embeddings
-    R = DEFAULT_MAX_NORM[metric]
-    S_np = _inference.scores(Z, _inference.class_space(E, metric, R), metric)
-    z = losses.sample_space(tf.constant(Z, tf.float32), metric)
-    e = losses.class_space(tf.constant(E, tf.float32), metric, R)
+    S_np, z, e, R = _both_spaces(Z, E, metric)
     pull = losses.pull_distance(z[:, None, :], e[None, :, :], metric, R).numpy()
     np.testing.assert_allclose(pull_from_score(S_np, metric, R), pull, rtol=1e-4,
                                atol=1e-4)
