@@ -85,9 +85,9 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         Strength of the L2 penalty on the encoder's weights.
 
     batch_size : int or "auto", default="auto"
-        Minibatch size; "auto" means a tenth of the training rows, within
-        ``[16, 200]``: small data still gets several steps per epoch, so that
-        early stopping, which looks at whole epochs, sees training settle.
+        Minibatch size; "auto" means a tenth of the training rows (of each
+        call's rows in ``partial_fit``), within ``[16, 200]``: small data gets
+        several steps per epoch, and early stopping sees training settle.
 
     learning_rate : float, default=1e-3
         Step size of the Adam optimizer.
