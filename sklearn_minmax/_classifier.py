@@ -202,10 +202,10 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
     members are fewer than their tags imply. With a 2-D indicator ``y``, a
     class is predicted where the score passes the midpoint between the median
     scores of samples without and with the tag. The best class is always
-    predicted. Probabilities: with 1-D ``y``, ``softmax(beta * scores)``,
-    ``beta`` fitted by maximum likelihood; with a 2-D indicator ``y``,
-    ``sigmoid(beta_c * (score - threshold_c))``. The user guide explains the
-    rule, its constants and its limits.
+    predicted. Probabilities: ``softmax(beta * scores)`` for 1-D ``y``,
+    ``sigmoid(a beta_c (score - threshold_c) + b)`` for a 2-D one, with
+    ``beta``, ``a`` and ``b`` fitted on the rows held out for early stopping.
+    The user guide explains the rule, its constants and its limits.
 
     Identical training rows (same features and tags) are merged and their
     sample weights summed: an integer weight is exactly equivalent to
