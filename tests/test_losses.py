@@ -122,7 +122,7 @@ def test_minmax_loss_trains_a_plain_keras_model(metric):
     keras.utils.set_random_seed(0)
     model = _keras_dual_encoder(metric)
     model.compile(keras.optimizers.Adam(0.01), loss=losses.MinMaxLoss(metric))
-    history = model.fit(X, y, epochs=30, batch_size=50, verbose=0)
+    history = model.fit(X, y, epochs=8, batch_size=20, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert (model.predict(X, verbose=0).argmax(axis=1) == y).mean() > 0.95
 
