@@ -1,14 +1,16 @@
-"""Min-max loss classifiers for scikit-learn, for partially tagged data."""
+"""Min-max loss estimators for scikit-learn: a classifier for partially tagged
+data, and clustering with the same loss without labels."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
-__all__ = ["MinMaxClassifier", "__version__"]
+__all__ = ["MinMaxClassifier", "MinMaxClustering", "__version__"]
 
 if TYPE_CHECKING:
     from ._classifier import MinMaxClassifier
+    from ._clustering import MinMaxClustering
 
 
 def __getattr__(name):
@@ -20,6 +22,11 @@ def __getattr__(name):
 
         globals()[name] = MinMaxClassifier
         return MinMaxClassifier
+    if name == "MinMaxClustering":
+        from ._clustering import MinMaxClustering
+
+        globals()[name] = MinMaxClustering
+        return MinMaxClustering
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -36,6 +36,28 @@ class TrainingConfig:
     verbose: int = 0
 
 
+@dataclass(frozen=True)
+class ClusteringConfig:
+    """Hyper-parameters of one training run of :class:`MinMaxClustering`'s
+    encoder (built by ``MinMaxClustering._training_config``; packed into
+    tensors by ``_cluster_training.pack``)."""
+
+    n_far: int
+    push_weight: float
+    entropy_weight: float
+    activation: str
+    alpha: float
+    batch_size: int
+    learning_rate: float
+    max_iter: int
+    tol: float
+    n_iter_no_change: int
+    verbose: int = 0
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-8
+
+
 class MLPWeights(NamedTuple):
     """Weights of the built-in encoder and the class table."""
 

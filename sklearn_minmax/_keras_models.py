@@ -79,3 +79,16 @@ def dual_encoder(estimator):
     if getattr(encoder, "input_shape", None) is not None:
         model.build(encoder.input_shape)
     return model
+
+
+def soft_assignment_model(coefs, intercepts, activation, merge):
+    """The built-in encoder, a softmax over its outputs, and the fixed linear
+    map ``merge`` (n_outputs, n_clusters) that sums them into clusters."""
+    encoder = _mlp(coefs, intercepts, activation)
+    head = keras.layers.Dense(merge.shape[1], use_bias=False, trainable=False,
+                              name="merge")
+    model = keras.Sequential([encoder, keras.layers.Softmax(), head],
+                             name="soft_assignment")
+    model.build((None, coefs[0].shape[0]))
+    head.set_weights([merge.astype(np.float32)])
+    return model

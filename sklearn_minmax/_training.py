@@ -54,9 +54,6 @@ def pack(config, mean_weight):
     return {name: tf.constant(value, tf.float32) for name, value in values.items()}
 
 
-_HYPER_SPEC = {name: tf.TensorSpec([], tf.float32) for name in _HYPER}
-
-
 def _first_layer(W, b, x, sparse):
     if not sparse:
         return tf.nn.bias_add(tf.matmul(x, W), b)
@@ -78,17 +75,36 @@ class _Trainer:
     """A compiled epoch of minibatch updates of the min-max loss.
 
     Subclasses say how a batch of rows is gathered and embedded
-    (:meth:`_embed`), what penalty the encoder adds (:meth:`_penalty`) and how
+    (:meth:`_embed`; :meth:`_batch` where a loss reads more than the batch's
+    own rows), what penalty the encoder adds (:meth:`_penalty`) and how
     the weights are updated (:meth:`_step`); the epoch itself is this class's.
     """
 
     sparse = False
+    # names of the hyper-parameters the compiled epoch reads
+    HYPER = _HYPER
 
     def __init__(self, metric, sampled):
         self.metric, self.sampled = metric, sampled
 
     def _gather(self, X, idx):
         return tf.gather(X, idx)
+
+    def pack(self, config, mean_weight):
+        """The scalars of ``config`` the compiled epoch reads (:data:`HYPER`)."""
+        return pack(config, mean_weight)
+
+    def order(self, n, batch_size, rng):
+        """The rows of an epoch, in order: a permutation of the ``n`` rows."""
+        return rng.permutation(n).astype(np.int32)
+
+    def _batch(self, X, idx, tags, mask, weight, seed, hyper, training):
+        """The loss of the batch of rows ``idx``. ``X``, ``tags``, ``mask`` and
+        ``weight`` are whole, so that a loss may read rows beyond the batch
+        (the clustering loss reads each row's neighbours)."""
+        return self._batch_loss(self._gather(X, idx), tf.gather(tags, idx),
+                                tf.gather(mask, idx), tf.gather(weight, idx), seed, hyper,
+                                training)
 
     def _batch_loss(self, xb, tags, mask, w, seed, hyper, training):
         z = self._embed(xb, training)
@@ -111,10 +127,8 @@ class _Trainer:
             idx = perm[i * batch_size:tf.minimum((i + 1) * batch_size, n)]
             nb = tf.cast(tf.shape(idx)[0], tf.float32)
             with tf.GradientTape() as tape:
-                loss = self._batch_loss(
-                    self._gather(X, idx), tf.gather(tags, idx), tf.gather(mask, idx),
-                    tf.gather(weight, idx), tf.stack([seed[0], seed[1] + i]), hyper,
-                    update)
+                loss = self._batch(X, idx, tags, mask, weight,
+                                   tf.stack([seed[0], seed[1] + i]), hyper, update)
                 objective = loss + self._penalty(hyper, nb)
             if update:
                 self._step(tape, loss, objective, hyper, nb)
@@ -173,7 +187,7 @@ class _MLPTrainer(_Trainer):
             tf.TensorSpec([None], tf.int32),                    # permutation
             tf.TensorSpec([], tf.int32),                        # batch size
             tf.TensorSpec([2], tf.int32),                       # seed
-            _HYPER_SPEC,
+            {name: tf.TensorSpec([], tf.float32) for name in self.HYPER},
         ]
         self.run_epoch = tf.function(functools.partial(self._run_epoch, update=True),
                                      input_signature=signature)
@@ -355,16 +369,16 @@ def _epochs(trainer, data, config, rng, validation):
         (X, tags, mask, weight), wbar = data
         n = int(tags.shape[0]) if rows is None else min(rows, int(tags.shape[0]))
         return float(trainer.evaluate(X, tags, mask, weight, tf.range(n), batch,
-                                      tf.constant([0, 0]), pack(config, wbar)))
+                                      tf.constant([0, 0]), trainer.pack(config, wbar)))
 
-    n, hyper = int(data[0][1].shape[0]), pack(config, data[1])
+    n, hyper = int(data[0][1].shape[0]), trainer.pack(config, data[1])
     result, best, no_improve, best_weights = TrainingResult(), -np.inf, 0, None
     initial = evaluate(data, rows=_INITIAL_ROWS)  # the scale of a sound loss
     if not np.isfinite(initial):
         raise NonFiniteLossError(0, config.learning_rate)
     for epoch in range(1, config.max_iter + 1):
         start = time.perf_counter()
-        perm = tf.constant(rng.permutation(n).astype(np.int32))
+        perm = tf.constant(trainer.order(n, int(batch), rng))
         seed = tf.constant(rng.randint(0, 2**31 - 1, size=2), tf.int32)
         loss = float(trainer.run_epoch(*data[0], perm, batch, seed, hyper))
         if not np.isfinite(loss):
@@ -459,15 +473,21 @@ def init_class_table(n_classes, n_components, metric, max_norm, rng):
     return table.astype(np.float32)
 
 
-def init_mlp(n_features, hidden_layer_sizes, n_components, n_classes, config, rng):
-    """Glorot-uniform dense layers, zero biases, and the class table."""
-    sizes = [n_features, *hidden_layer_sizes, n_components]
-    factor = 2.0 if config.activation == "logistic" else 6.0
+def init_layers(sizes, activation, rng):
+    """Glorot-uniform dense layers of ``sizes`` (input first) and zero biases."""
+    factor = 2.0 if activation == "logistic" else 6.0
     coefs, intercepts = [], []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
         bound = np.sqrt(factor / (fan_in + fan_out))
         coefs.append(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(np.float32))
         intercepts.append(np.zeros(fan_out, np.float32))
+    return coefs, intercepts
+
+
+def init_mlp(n_features, hidden_layer_sizes, n_components, n_classes, config, rng):
+    """Glorot-uniform dense layers, zero biases, and the class table."""
+    coefs, intercepts = init_layers([n_features, *hidden_layer_sizes, n_components],
+                                    config.activation, rng)
     table = init_class_table(n_classes, n_components, config.metric, config.max_norm,
                              rng)
     return MLPWeights(coefs, intercepts, table)
