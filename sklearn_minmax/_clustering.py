@@ -79,7 +79,9 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
         clusters have the lowest loss (``loss_``) is kept.
 
     max_iter : int, default=100
-        Maximum number of epochs of each training.
+        Maximum number of epochs of each training. An epoch is a pass over the
+        training samples, or as many passes as make 50 minibatches where one
+        pass makes fewer (small data).
 
     batch_size : int, default=128
         Samples per minibatch (each brings its neighbours and far samples).
@@ -87,11 +89,13 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
     learning_rate : float, default=1e-2
         Step size of the Adam optimizer.
 
-    tol : float, default=1e-3
+    tol : float, default=1e-2
         A training stops when its loss has not improved by at least ``tol``
-        for ``n_iter_no_change`` consecutive epochs.
+        for ``n_iter_no_change`` consecutive epochs. The loss keeps creeping
+        down long after the assignments have settled (they sharpen); 1e-2
+        stops it there.
 
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int, default=5
         See ``tol``.
 
     max_samples : int or None, default=50_000
@@ -112,7 +116,7 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
     labels_ : ndarray of shape (n_samples,)
         Cluster of each training sample, numbered by decreasing size.
 
-    subcluster_labels_ : ndarray of shape (n_subclusters_,)
+    subcluster_labels_ : ndarray of shape (`n_subclusters_`,)
         Cluster each subcluster was merged into.
 
     n_subclusters_ : int
@@ -198,7 +202,7 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
         self, n_clusters=8, *, n_neighbors=10, n_far=5, push_weight=1.0,
         entropy_weight=1.0, n_subclusters="auto", hidden_layer_sizes=(64, 64),
         activation="relu", alpha=1e-4, n_init=3, max_iter=100, batch_size=128,
-        learning_rate=1e-2, tol=1e-3, n_iter_no_change=10, max_samples=50_000,
+        learning_rate=1e-2, tol=1e-2, n_iter_no_change=5, max_samples=50_000,
         random_state=None, verbose=0,
     ):
         self.n_clusters = n_clusters
