@@ -71,7 +71,7 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Activation of the hidden layers.
 
-    alpha : float, default=1e-4
+    alpha : float, default=1e-3
         Strength of the L2 penalty on the encoder's weights.
 
     n_init : int, default=3
@@ -201,7 +201,7 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
     def __init__(
         self, n_clusters=8, *, n_neighbors=10, n_far=5, push_weight=1.0,
         entropy_weight=1.0, n_subclusters="auto", hidden_layer_sizes=(64, 64),
-        activation="relu", alpha=1e-4, n_init=3, max_iter=100, batch_size=128,
+        activation="relu", alpha=1e-3, n_init=3, max_iter=100, batch_size=128,
         learning_rate=1e-2, tol=1e-2, n_iter_no_change=5, max_samples=50_000,
         random_state=None, verbose=0,
     ):

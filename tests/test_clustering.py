@@ -20,7 +20,7 @@ from sklearn_minmax.datasets import make_separated_blobs
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 # small settings for the fits of scikit-learn's checks and of the tests
-CHECKS = dict(n_init=1, max_iter=2, hidden_layer_sizes=(16,))
+CHECKS = dict(n_init=1, max_iter=1, hidden_layer_sizes=(16,))
 FAST = dict(n_init=1, max_iter=5, hidden_layer_sizes=(32,), random_state=0)
 
 
