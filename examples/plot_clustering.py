@@ -145,6 +145,7 @@ fig.savefig(os.path.join(OUT, "plot_clustering_shapes.png"), dpi=80)
 # Where it fails
 # --------------
 # The merge joins subclusters linked by many neighbour edges: clusters that
-# touch along a wide front (iris' two overlapping species, the two classes of
-# breast_cancer) are joined or split where a model of densities, like a
-# Gaussian mixture, does better. The user guide gives the measured numbers.
+# touch along a wide front (iris' two overlapping species, the anisotropic
+# blobs when they touch) are joined or cut where the edges are fewest, where
+# a model of densities such as a Gaussian mixture does better. The user guide
+# gives the measured numbers.
