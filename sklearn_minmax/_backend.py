@@ -1,4 +1,4 @@
-"""TensorFlow and Keras, imported without their start-up messages.
+"""TensorFlow, imported without its start-up messages and without Keras.
 
 Importing TensorFlow and starting its runtime write a dozen lines from C++
 straight to the process's stderr (CPU features, oneDNN, a missing CUDA
@@ -7,11 +7,20 @@ or the user has chosen a level with ``TF_CPP_MIN_LOG_LEVEL``, file
 descriptor 2 points at ``os.devnull`` while they start, and is restored
 right after: later messages, and anything the user asks for (``verbose``),
 go to stderr as usual.
+
+TensorFlow's import ends by importing all of Keras (for registrations Keras
+makes again whenever it is imported), about as long as TensorFlow's own
+import. Training the built-in encoder never uses Keras, so that step is
+skipped while TensorFlow imports (:func:`_keras_deferred`); Keras is imported
+as usual by whatever first uses it (a Keras encoder, ``to_keras``,
+:mod:`sklearn_minmax.losses`, or the user's own code).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
 import contextlib
+import importlib.abc
+import importlib.machinery
 import os
 import sys
 
@@ -36,11 +45,44 @@ def _stderr_to_devnull():
         os.close(devnull)
 
 
+class _DeferKeras(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds ``keras`` where it is (TensorFlow reads its location) but
+    declines to execute it: the import raises ImportError, which TensorFlow's
+    eager Keras import catches, and leaves nothing in ``sys.modules``."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "keras":
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None:
+            spec.loader = self
+        return spec
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        raise ImportError("keras is imported when first used")
+
+
+@contextlib.contextmanager
+def _keras_deferred():
+    if "keras" in sys.modules or "tensorflow" in sys.modules:
+        yield
+        return
+    finder = _DeferKeras()
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+
+
 def _import():
     quiet = "tensorflow" not in sys.modules and "TF_CPP_MIN_LOG_LEVEL" not in os.environ
     with _stderr_to_devnull() if quiet else contextlib.nullcontext():
-        import keras  # noqa: F401  (Keras' start-up, in the same window)
-        import tensorflow
+        with _keras_deferred():
+            import tensorflow
 
         tensorflow.config.list_logical_devices()  # starts the runtime
     return tensorflow

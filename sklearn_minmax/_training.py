@@ -25,9 +25,9 @@ import time
 
 import numpy as np
 
-from . import losses
 from ._backend import tf
 from ._config import AdamState, MLPWeights, NonFiniteLossError, TrainingResult
+from ._loss_ops import minmax_loss
 
 _ACTIVATIONS = {
     "identity": tf.identity,
@@ -108,7 +108,7 @@ class _Trainer:
 
     def _batch_loss(self, xb, tags, mask, w, seed, hyper, training):
         z = self._embed(xb, training)
-        return losses.minmax_loss(
+        return minmax_loss(
             z, tags, self.table, metric=self.metric, tag_mask=mask,
             sample_weight=w / hyper["mean_weight"], push_weight=hyper["push_weight"],
             max_norm=hyper["max_norm"],
@@ -189,10 +189,12 @@ class _MLPTrainer(_Trainer):
             tf.TensorSpec([2], tf.int32),                       # seed
             {name: tf.TensorSpec([], tf.float32) for name in self.HYPER},
         ]
+        # Traced as written (the loops are explicit graph ops): autograph's
+        # source conversion would double the first fit's tracing time.
         self.run_epoch = tf.function(functools.partial(self._run_epoch, update=True),
-                                     input_signature=signature)
+                                     input_signature=signature, autograph=False)
         self.evaluate = tf.function(functools.partial(self._run_epoch, update=False),
-                                    input_signature=signature)
+                                    input_signature=signature, autograph=False)
 
     def _flat(self, weights):
         return [*weights.coefs, *weights.intercepts, weights.class_embeddings]

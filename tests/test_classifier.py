@@ -123,6 +123,27 @@ def test_import_does_not_import_tensorflow():
     assert out.split() == ["False", "False"]
 
 
+def test_fit_imports_tensorflow_but_not_keras_which_still_works_after():
+    # the built-in encoder trains on TensorFlow alone; Keras, whose import
+    # TensorFlow's own would otherwise run, is imported by what uses it
+    script = (
+        "import sys, numpy as np\n"
+        "from sklearn_minmax import MinMaxClassifier\n"
+        "X = np.random.RandomState(0).normal(size=(60, 3)); y = np.arange(60) % 3\n"
+        "MinMaxClassifier(max_iter=2, random_state=0).fit(X, y)\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+        "import keras\n"
+        "import tensorflow as tf\n"
+        "from tensorflow.keras import layers\n"
+        "print(layers.Dense is keras.layers.Dense is tf.keras.layers.Dense)\n"
+        "enc = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4)])\n"
+        "clf = MinMaxClassifier(encoder=enc, max_iter=2, random_state=0).fit(X, y)\n"
+        "print(clf.predict(X).shape == (60,))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["True", "False", "True", "True"]
+
+
 def test_pipeline_grid_search_parallel(blobs):
     X, y = blobs
     pipe = make_pipeline(StandardScaler(), MinMaxClassifier(random_state=0, max_iter=30))

@@ -1,0 +1,279 @@
+"""The min-max loss in TensorFlow operations, without Keras.
+
+The maths of :mod:`sklearn_minmax.losses` (see its docstring), in a module
+of its own so that training the built-in encoder never imports Keras.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+
+from ._backend import tf
+from ._distances import DEFAULT_MAX_NORM, EPS, check_metric
+
+_LOG2 = math.log(2.0)
+
+
+def _n_rows(table):
+    """Number of rows, without reading a variable's values (which would copy
+    a table that is updated row by row)."""
+    if isinstance(table, tf.Variable):
+        return tf.raw_ops.VariableShape(input=table.handle, out_type=tf.int32)[0]
+    return tf.shape(table)[0]
+
+
+def _safe_norm(x, ord=2):
+    """Norm along the last axis whose gradient is finite at zero."""
+    if ord == 1:
+        return tf.reduce_sum(tf.abs(x), axis=-1, keepdims=True)
+    return tf.sqrt(tf.reduce_sum(tf.square(x), axis=-1, keepdims=True) + EPS)
+
+
+def _clip_norm(x, max_norm, ord=2):
+    """Scale rows of ``x`` into the ball of radius ``max_norm``."""
+    norm = _safe_norm(x, ord)
+    return x * tf.minimum(1.0, max_norm / tf.maximum(norm, EPS))
+
+
+def sample_space(z, metric):
+    """Map raw sample embeddings to the space the metric compares in.
+
+    Cosine: unit vectors. Manhattan: unit L1 norm. KL: log-probabilities.
+    Euclidean: as is.
+
+    Manhattan compares on the L1 sphere because L1 midpoints are not unique:
+    the points at equal distance from two classes at the push target include
+    the origin, which is as close to every other class, and nothing but this
+    constraint keeps a sample of two classes from drifting there.
+    """
+    check_metric(metric)
+    if metric == "cosine":
+        return z / _safe_norm(z)
+    if metric == "manhattan":
+        return z / tf.maximum(_safe_norm(z, ord=1), EPS)
+    if metric == "kl":
+        return tf.nn.log_softmax(z, axis=-1)
+    return z
+
+
+def class_space(e, metric, max_norm=None):
+    """Map raw class embeddings to the space the metric compares in.
+
+    Cosine: unit vectors. Euclidean: clipped to L2 norm ``max_norm``.
+    Manhattan: clipped to L1 norm ``max_norm``, in units of ``max_norm`` (the
+    unit L1 ball, where the samples lie on the sphere). KL: log-probabilities
+    of logits clipped to L2 norm ``max_norm``.
+    """
+    check_metric(metric)
+    if max_norm is None:
+        max_norm = DEFAULT_MAX_NORM[metric]
+    if metric == "cosine":
+        return e / _safe_norm(e)
+    if metric == "manhattan":
+        return _clip_norm(e, max_norm, ord=1) / max_norm
+    e = _clip_norm(e, max_norm)
+    if metric == "kl":
+        return tf.nn.log_softmax(e, axis=-1)
+    return e
+
+
+def pull_distance(z, e, metric, max_norm=None):
+    """Pull distance ``D(z, e)`` between mapped embeddings, over the last axis.
+
+    ``z`` and ``e`` come from :func:`sample_space` and :func:`class_space` and
+    broadcast against each other. Zero when ``z == e``, with a finite gradient.
+    """
+    check_metric(metric)
+    if max_norm is None:
+        max_norm = DEFAULT_MAX_NORM[metric]
+    if metric == "cosine":
+        return 1.0 - tf.reduce_sum(z * e, axis=-1)
+    if metric == "euclidean":
+        return tf.reduce_sum(tf.square(z - e), axis=-1) / max_norm**2
+    if metric == "manhattan":
+        # squared, as euclidean: for a sample of several classes the minimum is
+        # at equal distance from them (the plain L1 sum is flat along the box)
+        return tf.square(tf.reduce_sum(tf.abs(z - e), axis=-1))
+    # KL(q_e || p_z), both given as log-probabilities
+    return tf.reduce_sum(tf.exp(e) * (e - z), axis=-1)
+
+
+def similarity(z, e, metric):
+    """Score of mapped embeddings: higher means more likely, for every metric.
+
+    Cosine similarity, or minus the distance: ``-|z - e|_2``, ``-|z - e|_1``,
+    ``-KL(q_e || p_z)``.
+    """
+    check_metric(metric)
+    if metric == "cosine":
+        return tf.reduce_sum(z * e, axis=-1)
+    if metric == "euclidean":  # finite gradient at z == e
+        return -tf.sqrt(tf.maximum(tf.reduce_sum(tf.square(z - e), axis=-1), EPS))
+    if metric == "manhattan":
+        return -tf.reduce_sum(tf.abs(z - e), axis=-1)
+    return -pull_distance(z, e, metric)
+
+
+def pair_penalty(a, b, metric, max_norm=None):
+    """Push penalty for pairs of mapped class embeddings (last axis).
+
+    Zero exactly at the target separation: orthogonal unit vectors (cosine),
+    vectors at distance ``sqrt(2) R`` (euclidean), ``2`` in units of ``R``
+    (manhattan: disjoint or opposite-signed supports, penalised in squared
+    distance as euclidean), or
+    distributions with disjoint support (kl, Jensen-Shannon = log 2). Scaled
+    so that the penalty of two identical classes is 1, except for manhattan
+    (4): 1 let classes merge with sampled negatives on the seed's blobs.
+    """
+    check_metric(metric)
+    if max_norm is None:
+        max_norm = DEFAULT_MAX_NORM[metric]
+    if metric == "cosine":
+        return tf.square(tf.reduce_sum(a * b, axis=-1))
+    if metric == "euclidean":
+        sq = tf.reduce_sum(tf.square(a - b), axis=-1) / max_norm**2
+        return tf.square(0.5 * sq - 1.0)
+    if metric == "manhattan":
+        sq = tf.square(tf.reduce_sum(tf.abs(a - b), axis=-1))
+        return tf.square(0.5 * sq - 2.0)
+    pa, pb = tf.exp(a), tf.exp(b)
+    log_m = tf.math.log(0.5 * (pa + pb) + EPS)
+    js = 0.5 * tf.reduce_sum(pa * (a - log_m) + pb * (b - log_m), axis=-1)
+    return tf.square(js / _LOG2 - 1.0)
+
+
+def push_loss(class_embeddings, metric, max_norm=None):
+    """Mean push penalty over all ordered pairs of distinct classes.
+
+    ``class_embeddings`` are mapped (see :func:`class_space`). Cosine and
+    euclidean use the Gram matrix, O(C^2 + C d) memory; manhattan and kl
+    compare pairs directly, O(C^2 d): use :func:`sampled_push_loss` for many
+    classes.
+    """
+    if max_norm is None:
+        max_norm = DEFAULT_MAX_NORM[metric]
+    e = class_embeddings
+    n = tf.cast(tf.shape(e)[0], e.dtype)
+    if metric in ("cosine", "euclidean"):
+        gram = tf.matmul(e, e, transpose_b=True)
+        if metric == "cosine":
+            pen = tf.square(gram)
+        else:
+            sq = tf.linalg.diag_part(gram)
+            dist = (sq[:, None] + sq[None, :] - 2.0 * gram) / max_norm**2
+            pen = tf.square(0.5 * dist - 1.0)
+    else:
+        pen = pair_penalty(e[:, None, :], e[None, :, :], metric, max_norm)
+    off_diag = tf.reduce_sum(pen) - tf.reduce_sum(tf.linalg.diag_part(pen))
+    return off_diag / tf.maximum(n * (n - 1.0), 1.0)
+
+
+def sampled_push_loss(class_embeddings, positives, negatives, metric, max_norm=None):
+    """Push penalty between each positive class and its sampled negatives.
+
+    ``class_embeddings`` are raw: only the gathered rows are mapped (see
+    :func:`class_space`), so the gradient touches those rows only.
+    ``positives`` has shape ``(batch,)``, ``negatives`` ``(batch, k)``; returns
+    the per-example mean penalty, shape ``(batch,)``. Cost is O(batch k d),
+    independent of the number of classes.
+    """
+    pos = class_space(tf.gather(class_embeddings, positives), metric, max_norm)
+    neg = class_space(tf.gather(class_embeddings, negatives), metric, max_norm)
+    return tf.reduce_mean(pair_penalty(pos[:, None, :], neg, metric, max_norm), axis=-1)
+
+
+def sample_negatives(positives, n_classes, k, seed):
+    """``k`` classes per example drawn uniformly among those != its positive."""
+    shape = tf.stack([tf.shape(positives)[0], k])
+    draw = tf.random.stateless_uniform(
+        shape, seed=seed, minval=0, maxval=n_classes - 1, dtype=tf.int32
+    )
+    return draw + tf.cast(draw >= positives[:, None], tf.int32)
+
+
+def minmax_loss(
+    z,
+    tags,
+    class_embeddings,
+    *,
+    metric="cosine",
+    tag_mask=None,
+    sample_weight=None,
+    push_weight=0.5,
+    max_norm=None,
+    n_negatives=None,
+    seed=(0, 0),
+):
+    """Min-max loss of a batch: mean pull plus ``push_weight`` times push.
+
+    The push is each class's *sum* of pair penalties to the other classes,
+    averaged over classes: ``(n_classes - 1)`` times the mean over pairs
+    (:func:`push_loss`). The pull on a class embedding comes from its share
+    of the samples, about ``1 / n_classes``; a pair's share of a mean over
+    pairs is ``1 / n_classes**2``, so a mean would let close classes merge as
+    classes are added. With the sum, a pair's push keeps its weight against
+    the pull. With sampled negatives it is the sum over each example's
+    ``n_negatives`` sampled classes: scaling that sample up to all classes
+    would estimate the same sum, but with a noise that grows with the number
+    of classes and swamps the pull (measured: 20,000 classes of separable
+    blobs, accuracy 0.004 instead of 1.0).
+
+    Parameters
+    ----------
+    z : tensor of shape (batch, d)
+        Raw sample embeddings ``f(x)``.
+    tags : int tensor of shape (batch,) or (batch, k)
+        Classes each sample is tagged with; with ``(batch, k)``, ``tag_mask``
+        marks the valid entries.
+    class_embeddings : tensor of shape (n_classes, d)
+        Raw class embeddings.
+    metric : {"cosine", "euclidean", "manhattan", "kl"}, default="cosine"
+    tag_mask : float tensor of shape (batch, k), default=None
+    sample_weight : float tensor of shape (batch,), default=None
+    push_weight : float, default=0.5
+    max_norm : float, default=None
+        Norm bound of the class embeddings; None uses the metric's default.
+    n_negatives : int, default=None
+        None: push over all pairs of classes. Else sample this many negative
+        classes per example (its first tag is the positive).
+    seed : int tensor of shape (2,), default=(0, 0)
+        Seed of the negative sampling (stateless).
+
+    Returns
+    -------
+    loss : scalar tensor
+    """
+    check_metric(metric)
+    tags = tf.convert_to_tensor(tags)
+    if tags.shape.rank == 1:
+        tags = tags[:, None]
+    tags = tf.cast(tags, tf.int32)
+    if tag_mask is None:
+        tag_mask = tf.ones(tf.shape(tags), z.dtype)
+    tag_mask = tf.cast(tag_mask, z.dtype)
+    if sample_weight is None:
+        sample_weight = tf.ones(tf.shape(z)[:1], z.dtype)
+    sample_weight = tf.cast(sample_weight, z.dtype)
+    zs = sample_space(z, metric)
+    if n_negatives is None:
+        mapped = class_space(class_embeddings, metric, max_norm)
+        tagged = tf.gather(mapped, tf.maximum(tags, 0))
+    else:  # gather, then map: the gradient stays sparse
+        tagged = class_space(tf.gather(class_embeddings, tf.maximum(tags, 0)), metric,
+                             max_norm)
+    pull = tf.reduce_sum(
+        tag_mask * pull_distance(zs[:, None, :], tagged, metric, max_norm), axis=1
+    )
+    batch = tf.cast(tf.shape(z)[0], z.dtype)
+    pull = tf.reduce_sum(sample_weight * pull) / batch
+    n_classes = _n_rows(class_embeddings)
+    if n_negatives is None:
+        push = push_loss(mapped, metric, max_norm)
+        others = tf.cast(tf.maximum(n_classes - 1, 1), z.dtype)
+    else:
+        negatives = sample_negatives(tags[:, 0], n_classes, n_negatives, seed)
+        per_example = sampled_push_loss(class_embeddings, tags[:, 0], negatives, metric,
+                                        max_norm)
+        push = tf.reduce_sum(sample_weight * per_example) / batch
+        others = tf.cast(n_negatives, z.dtype)
+    return pull + push_weight * others * push
