@@ -28,7 +28,7 @@ import numpy as np
 from ._backend import tf
 from ._cluster_graph import EPS
 from ._config import MLPWeights
-from ._training import _as_tensors, _data, _epochs, _MLPTrainer, init_layers
+from ._training import _as_tensors, _data, _MLPTrainer, init_layers, train_loaded
 
 # An epoch makes at least this many steps: as many passes over the rows as
 # that takes. Small data then gets the few hundred steps the loss needs within
@@ -40,9 +40,9 @@ _HYPER = ("learning_rate", "beta_1", "beta_2", "epsilon", "alpha", "push_weight"
 
 
 def pack(config):
-    """The hyper-parameters of a ``ClusteringConfig`` as named scalar tensors."""
-    return {name: tf.constant(float(getattr(config, name)), tf.float32)
-            for name in _HYPER}
+    """The hyper-parameters of a ``ClusteringConfig`` as one float32 vector,
+    in the order of :data:`_HYPER`."""
+    return tf.constant([float(getattr(config, name)) for name in _HYPER], tf.float32)
 
 
 def _weighted_mean(values, weight):
@@ -143,10 +143,5 @@ def train_clustering(X, neighbors, near_weight, weights, config, rng):
     sparse, X_tensor = _as_tensors(X)
     trainer = _cluster_trainer(len(weights.coefs), config.activation, sparse)
     data = _data(X, neighbors, near_weight, np.ones(X.shape[0], np.float32), X_tensor)
-    with trainer.lock:
-        trainer.load(weights, None)
-        try:
-            result, _ = _epochs(trainer, data, config, rng, None)
-        finally:
-            weights, _ = trainer.unload()
+    weights, _, result = train_loaded(trainer, data, weights, None, config, rng)
     return weights, result

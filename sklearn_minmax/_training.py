@@ -5,7 +5,9 @@ that imports TensorFlow; the estimator imports it lazily from ``fit``.
 
 One compiled function runs a whole epoch: the data stay resident as tensors,
 the loop over minibatches and the optimizer updates run inside the graph, and
-no Python runs per batch. Two trainers share that epoch (:class:`_Trainer`):
+no Python runs per batch. With early stopping the same call then measures the
+held-out loss and keeps the best weights so far, so an epoch costs one call.
+Two trainers share that epoch (:class:`_Trainer`):
 
 - :class:`_MLPTrainer`, the built-in encoder (a stack of dense layers, the
   same computation as a Keras ``Sequential`` of ``Dense`` layers), whose
@@ -48,10 +50,16 @@ _HYPER = ("learning_rate", "beta_1", "beta_2", "epsilon", "alpha", "push_weight"
 
 
 def pack(config, mean_weight):
-    """The hyper-parameters of ``config`` as named scalar tensors."""
+    """The hyper-parameters of ``config`` as one float32 vector, in the order
+    of :data:`_HYPER` (one tensor is cheaper to pass than one per name)."""
     values = {name: getattr(config, name, None) for name in _HYPER}
     values.update(n_negatives=config.n_negatives or 0, mean_weight=mean_weight)
-    return {name: tf.constant(value, tf.float32) for name, value in values.items()}
+    return tf.constant([values[name] for name in _HYPER], tf.float32)
+
+
+def unpack(hyper, names):
+    """The vector of :func:`pack`, inside the graph, as ``{name: scalar}``."""
+    return dict(zip(names, tf.unstack(hyper, num=len(names))))
 
 
 def _first_layer(W, b, x, sparse):
@@ -76,8 +84,9 @@ class _Trainer:
 
     Subclasses say how a batch of rows is gathered and embedded
     (:meth:`_embed`; :meth:`_batch` where a loss reads more than the batch's
-    own rows), what penalty the encoder adds (:meth:`_penalty`) and how
-    the weights are updated (:meth:`_step`); the epoch itself is this class's.
+    own rows), what penalty the encoder adds (:meth:`_penalty`), how the
+    weights are updated (:meth:`_step`) and where the best weights are kept
+    (:meth:`_keep_best`); the epoch itself is this class's.
     """
 
     sparse = False
@@ -93,6 +102,17 @@ class _Trainer:
     def pack(self, config, mean_weight):
         """The scalars of ``config`` the compiled epoch reads (:data:`HYPER`)."""
         return pack(config, mean_weight)
+
+    def _compile(self, fn, signature=None):
+        """``fn`` as one compiled function. With a ``signature`` it is traced
+        once, up front, and called as the concrete function that tracing gave
+        (less work per call than a ``tf.function``'s dispatch). Traced as
+        written: the loops are explicit graph ops, and autograph's source
+        conversion would double the first fit's tracing time."""
+        if signature is None:
+            return tf.function(fn)
+        return tf.function(fn, input_signature=signature,
+                           autograph=False).get_concrete_function()
 
     def order(self, n, batch_size, rng):
         """The rows of an epoch, in order: a permutation of the ``n`` rows."""
@@ -116,9 +136,31 @@ class _Trainer:
             seed=seed,
         )
 
+    def _train_epoch(self, X, tags, mask, weight, perm, batch_size, seed, hyper):
+        """An epoch of updates: the mean training loss."""
+        return self._run_epoch(X, tags, mask, weight, perm, batch_size, seed, hyper, True)
+
+    def _evaluate(self, X, tags, mask, weight, perm, batch_size, seed, hyper):
+        """The mean loss over the rows ``perm``, without updates."""
+        return self._run_epoch(X, tags, mask, weight, perm, batch_size, seed, hyper, False)
+
+    def _train_epoch_validated(self, X, tags, mask, weight, perm, batch_size, seed,
+                               hyper, vX, vtags, vmask, vweight, vhyper, best):
+        """An epoch of updates, then the mean loss on the held-out rows
+        ``vX...``; when minus that loss beats ``best``, the weights are kept
+        (:meth:`_keep_best`). Returns both losses."""
+        loss = self._train_epoch(X, tags, mask, weight, perm, batch_size, seed, hyper)
+        with tf.control_dependencies([loss]):
+            vloss = self._evaluate(vX, vtags, vmask, vweight, tf.range(tf.shape(vtags)[0]),
+                                   batch_size, tf.zeros([2], tf.int32), vhyper)
+        kept = tf.cond(-vloss > best, self._keep_best, lambda: tf.constant(False))
+        with tf.control_dependencies([kept]):
+            return tf.identity(loss), tf.identity(vloss)
+
     def _run_epoch(self, X, tags, mask, weight, perm, batch_size, seed, hyper, update):
         """One pass over the batches of ``perm``: the mean loss (with the
         encoder's penalty), with updates when ``update``."""
+        hyper = unpack(hyper, self.HYPER)
         n = tf.shape(perm)[0]
         n_batches = (n + batch_size - 1) // batch_size
         X = self._rows(X)
@@ -140,6 +182,25 @@ class _Trainer:
 
     def _rows(self, X):
         return X
+
+    # The compiled entry points, each traced when first used.
+    signature = None
+
+    @functools.cached_property
+    def train_epoch(self):
+        return self._compile(self._train_epoch, self.signature)
+
+    @functools.cached_property
+    def evaluate(self):
+        return self._compile(self._evaluate, self.signature)
+
+    @functools.cached_property
+    def train_epoch_validated(self):
+        held_out = None
+        if self.signature is not None:
+            held_out = [*self.signature, *self.signature[:4], self.signature[-1],
+                        tf.TensorSpec([], tf.float32)]
+        return self._compile(self._train_epoch_validated, held_out)
 
 
 class _MLPTrainer(_Trainer):
@@ -171,7 +232,7 @@ class _MLPTrainer(_Trainer):
                               var(2, "table"))
 
         self.weights = slots("param", trainable=True)
-        self.m, self.v = slots("m"), slots("v")
+        self.m, self.v, self.best = slots("m"), slots("v"), slots("best")
         self.t = tf.Variable(0.0, trainable=False)
         self.table = self.weights.class_embeddings
         vec = tf.TensorSpec([None], tf.float32)
@@ -180,21 +241,15 @@ class _MLPTrainer(_Trainer):
                       vec)
         else:
             x_spec = tf.TensorSpec([None, None], tf.float32)
-        signature = [
+        self.signature = [
             x_spec,
             tf.TensorSpec([None, None], tf.int32),              # tags
             tf.TensorSpec([None, None], tf.float32), vec,       # tag mask, weight
             tf.TensorSpec([None], tf.int32),                    # permutation
             tf.TensorSpec([], tf.int32),                        # batch size
             tf.TensorSpec([2], tf.int32),                       # seed
-            {name: tf.TensorSpec([], tf.float32) for name in self.HYPER},
+            tf.TensorSpec([len(self.HYPER)], tf.float32),       # packed hyper
         ]
-        # Traced as written (the loops are explicit graph ops): autograph's
-        # source conversion would double the first fit's tracing time.
-        self.run_epoch = tf.function(functools.partial(self._run_epoch, update=True),
-                                     input_signature=signature, autograph=False)
-        self.evaluate = tf.function(functools.partial(self._run_epoch, update=False),
-                                    input_signature=signature, autograph=False)
 
     def _flat(self, weights):
         return [*weights.coefs, *weights.intercepts, weights.class_embeddings]
@@ -215,15 +270,19 @@ class _MLPTrainer(_Trainer):
                           [b.numpy() for b in slots.intercepts],
                           slots.class_embeddings.numpy())
 
-    def snapshot(self):
-        return self._read(self.weights)
+    def _keep_best(self):
+        for best, var in zip(self._flat(self.best), self._flat(self.weights)):
+            best.assign(var)
+        return tf.constant(True)
 
-    def unload(self):
-        """Read the state back as numpy and release the memory it holds."""
-        out = (self._read(self.weights),
+    def unload(self, kept_best=False):
+        """Read the state back as numpy (the weights kept by
+        :meth:`_keep_best` if ``kept_best``) and release the memory it holds."""
+        out = (self._read(self.best if kept_best else self.weights),
                AdamState(self._read(self.m), self._read(self.v), float(self.t.numpy())))
-        for var in self._flat(self.weights) + self._flat(self.m) + self._flat(self.v):
-            var.assign(tf.zeros([0] * len(var.shape)))
+        for slots in (self.weights, self.m, self.v, self.best):
+            for var in self._flat(slots):
+                var.assign(tf.zeros([0] * len(var.shape)))
         return out
 
     def _rows(self, X):
@@ -300,8 +359,9 @@ class _KerasTrainer(_Trainer):
             epsilon=config.epsilon)
         self.variables = [*model.trainable_variables, self.table]
         self.optimizer.build(self.variables)
-        self.run_epoch = tf.function(functools.partial(self._run_epoch, update=True))
-        self.evaluate = tf.function(functools.partial(self._run_epoch, update=False))
+        self.weights = [*model.weights, self.table]
+        self.best = [tf.Variable(tf.convert_to_tensor(w), trainable=False)
+                     for w in self.weights]
 
     def _embed(self, xb, training):
         return tf.cast(self.model(xb, training=training), tf.float32)
@@ -318,12 +378,14 @@ class _KerasTrainer(_Trainer):
         return [v for v in self.optimizer.variables
                 if not v.path.endswith("learning_rate")]
 
-    def snapshot(self):
-        return [w.numpy() for w in self.model.weights] + [self.table.numpy()]
+    def _keep_best(self):
+        for best, var in zip(self.best, self.weights):
+            best.assign(tf.convert_to_tensor(var))
+        return tf.constant(True)
 
-    def restore(self, snapshot):
-        self.model.set_weights(snapshot[:-1])
-        self.table.assign(snapshot[-1])
+    def restore_best(self):
+        self.model.set_weights([b.numpy() for b in self.best[:-1]])
+        self.table.assign(self.best[-1])
 
 
 @functools.cache
@@ -361,41 +423,42 @@ def _epochs(trainer, data, config, rng, validation):
     """Run epochs until the monitored value stalls for ``n_iter_no_change``.
 
     The monitored value is minus the loss on the ``validation`` data when
-    given (evaluated in the same compiled code, with ``trainer.snapshot()`` of
-    the best epoch kept as ``best_weights``), else minus the training loss.
+    given (evaluated in the same compiled call as the epoch, which keeps the
+    weights of the best epoch in the trainer), else minus the training loss.
+    Returns the :class:`TrainingResult` and whether best weights were kept.
     """
     batch = tf.constant(min(config.batch_size, len(data[0][1])), tf.int32)
-
-    def evaluate(data, rows=None):
-        """Mean loss over ``data`` (its first ``rows`` rows), no update."""
-        (X, tags, mask, weight), wbar = data
-        n = int(tags.shape[0]) if rows is None else min(rows, int(tags.shape[0]))
-        return float(trainer.evaluate(X, tags, mask, weight, tf.range(n), batch,
-                                      tf.constant([0, 0]), trainer.pack(config, wbar)))
-
+    zero_seed = tf.zeros([2], tf.int32)
     n, hyper = int(data[0][1].shape[0]), trainer.pack(config, data[1])
-    result, best, no_improve, best_weights = TrainingResult(), -np.inf, 0, None
-    initial = evaluate(data, rows=_INITIAL_ROWS)  # the scale of a sound loss
+    # the scale of a sound loss, on a fixed sample of the rows
+    initial = float(trainer.evaluate(*data[0], tf.range(min(n, _INITIAL_ROWS)), batch,
+                                     zero_seed, hyper))
     if not np.isfinite(initial):
         raise NonFiniteLossError(0, config.learning_rate)
+    if validation is not None:
+        held_out = (*validation[0], trainer.pack(config, validation[1]))
+    result, best, no_improve = TrainingResult(), -np.inf, 0
     for epoch in range(1, config.max_iter + 1):
         start = time.perf_counter()
         perm = tf.constant(trainer.order(n, int(batch), rng))
         seed = tf.constant(rng.randint(0, 2**31 - 1, size=2), tf.int32)
-        loss = float(trainer.run_epoch(*data[0], perm, batch, seed, hyper))
+        if validation is None:
+            loss = float(trainer.train_epoch(*data[0], perm, batch, seed, hyper))
+        else:
+            loss, held_out_loss = trainer.train_epoch_validated(
+                *data[0], perm, batch, seed, hyper, *held_out, tf.constant(best, tf.float32))
+            loss, monitored = float(loss), -float(held_out_loss)
         if not np.isfinite(loss):
             raise NonFiniteLossError(epoch, config.learning_rate)
         if loss > _DIVERGED * max(initial, 1.0):
             raise NonFiniteLossError(epoch, config.learning_rate, initial, loss)
         result.loss_curve.append(loss)
         message = f"Epoch {epoch}, loss = {loss:.6f}"
-        monitored = -loss
-        if validation is not None:
-            monitored = -evaluate(validation)
+        if validation is None:
+            monitored = -loss
+        else:
             result.validation_scores.append(monitored)
             message += f", validation score = {monitored:.6f}"
-            if monitored > best:
-                best_weights = trainer.snapshot()
         if config.verbose:
             print(f"{message}, time = {time.perf_counter() - start:.3f}s",
                   file=sys.stderr)
@@ -409,7 +472,22 @@ def _epochs(trainer, data, config, rng, validation):
     if config.verbose:
         why = result.stop_reason or f"Reached max_iter={config.max_iter} epochs."
         print(f"{why} Stopping; best epoch: {result.best_epoch}.", file=sys.stderr)
-    return result, best_weights
+    return result, validation is not None and result.best_epoch > 0
+
+
+def train_loaded(trainer, data, weights, opt_state, config, rng, validation=None):
+    """Train an :class:`_MLPTrainer` (or a subclass) from ``weights``, holding
+    its lock: load, run :func:`_epochs`, read the state back. Returns the
+    weights (of the best epoch with ``validation``), the Adam state and the
+    :class:`TrainingResult`."""
+    with trainer.lock:
+        trainer.load(weights, opt_state)
+        kept = False
+        try:
+            result, kept = _epochs(trainer, data, config, rng, validation)
+        finally:
+            weights, opt_state = trainer.unload(kept_best=kept)
+    return weights, opt_state, result
 
 
 def train_mlp(X, tags, mask, weight, weights, opt_state, config, rng, validation=None):
@@ -426,13 +504,7 @@ def train_mlp(X, tags, mask, weight, weights, opt_state, config, rng, validation
     data = _data(X, tags, mask, weight, X_tensor)
     if validation is not None:
         validation = _data(*validation, _as_tensors(validation[0])[1])
-    with trainer.lock:
-        trainer.load(weights, opt_state)
-        try:
-            result, best = _epochs(trainer, data, config, rng, validation)
-        finally:
-            weights, opt_state = trainer.unload()
-    return (weights if best is None else best), opt_state, result
+    return train_loaded(trainer, data, weights, opt_state, config, rng, validation)
 
 
 def train_keras(model, X, tags, mask, weight, table, opt_state, config, rng,
@@ -452,9 +524,9 @@ def train_keras(model, X, tags, mask, weight, table, opt_state, config, rng,
     data = _data(X, tags, mask, weight, tf.constant(X))
     if validation is not None:
         validation = _data(*validation, tf.constant(validation[0]))
-    result, best = _epochs(trainer, data, config, rng, validation)
-    if best is not None:
-        trainer.restore(best)
+    result, kept = _epochs(trainer, data, config, rng, validation)
+    if kept:
+        trainer.restore_best()
     return trainer.table.numpy(), [v.numpy() for v in state_vars], result
 
 
