@@ -34,6 +34,8 @@ _OWN_ROWS, _OWN_PER_CLASS = 2**13, 50
 _ROWS = 2**16
 # Rows (and scores at most, with many classes) the softmax scale is fitted on.
 _SOFTMAX_ROWS, _SOFTMAX_ENTRIES = 1000, 2**20
+# Smoothing of the softmax scale's targets from n held-out rows: (n + 2)**-it.
+SMOOTH_EXPONENT = 1.5
 
 
 class DecisionRule(NamedTuple):
@@ -229,14 +231,17 @@ def count_consistent(R, w, tagged, thresholds, steps=None, tol=None):
 def fit_softmax_scale(S, y, weight, spread, smooth=False):
     """Temperature of ``softmax(beta * scores)`` maximising the likelihood.
 
-    With ``smooth``, the likelihood of Platt's targets: ``1 - 1/(n + 2)`` on
-    the observed class and the rest spread over the others, for ``n`` rows.
-    Few rows that the scores happen to separate would otherwise drive
-    ``beta`` to its bound, and new rows to probabilities of 0.
+    With ``smooth``, the likelihood of smoothed targets: ``1 - eps`` on the
+    observed class and ``eps`` spread over the others, ``eps = (n + 2)**-1.5``
+    for ``n`` rows. Few rows that the scores happen to separate would
+    otherwise drive ``beta`` to its bound, and new rows to probabilities of 0.
+    Platt's ``eps = 1 / (n + 2)`` held the scale too low on small data (12
+    held-out rows of wine: 1.9x the reference log loss, against 1.1x); the
+    exponent was chosen on nine data sets (``bench_calibration.py``).
     """
     unit = 1.0 / max(spread, 1e-6)
     n, n_classes = S.shape
-    eps = 1.0 / (n + 2) if smooth else 0.0
+    eps = (n + 2.0) ** -SMOOTH_EXPONENT if smooth else 0.0
     T = np.full(S.shape, eps / max(n_classes - 1, 1))
     T[np.arange(n), y] = 1.0 - eps
 
