@@ -8,6 +8,7 @@ ORDER = [
     "plot_partial_tags.py",
     "plot_single_positive.py",
     "plot_embedding.py",
+    "plot_calibration.py",
     "plot_text_tags.py",
     "plot_grid_search.py",
 ]
