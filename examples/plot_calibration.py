@@ -1,7 +1,7 @@
 """
-==============================================
+================================================
 Probabilities you can bet on: reliability curves
-==============================================
+================================================
 
 :meth:`~sklearn_minmax.MinMaxClassifier.predict_proba` turns the scores into
 probabilities with a scale fitted on the rows held out for early stopping,
