@@ -29,8 +29,8 @@ Variants (``--variants`` selects some by name; default all):
   class's share of the sample is at least 0.5; ``neg b``, ``relu(cos_j)**2``
   (weak negatives: every untagged class pushed toward orthogonality);
 * parameters: ``hidden 256``, ``hidden 512``, ``hidden 256x2``,
-  ``components 128``, ``push 0.25``, ``push 1``, ``alpha 0.1``,
-  ``metric kl``.
+  ``components 128``, ``hidden 256 components 128``, ``push 0.25``,
+  ``push 1``, ``alpha 0.1``, ``metric kl``.
 
 Each variant runs in a child process (the compiled training step is traced
 once per process). ``--quick``: bench_quality's quick tasks. Every library is
@@ -75,6 +75,8 @@ VARIANTS = {
     "hidden 512": {"params": {"hidden_layer_sizes": (512,)}},
     "hidden 256x2": {"params": {"hidden_layer_sizes": (256, 256)}},
     "components 128": {"params": {"n_components": 128}},
+    "hidden 256 components 128": {"params": {"hidden_layer_sizes": (256,),
+                                              "n_components": 128}},
     "push 0.25": {"params": {"push_weight": 0.25}},
     "push 1": {"params": {"push_weight": 1.0}},
     "alpha 0.1": {"params": {"alpha": 0.1}},
