@@ -28,6 +28,8 @@ Variants (``--variants`` selects some by name; default all):
   label estimation); ``self-share b``, the same pull, weight 1 where the
   class's share of the sample is at least 0.5; ``neg b``, ``relu(cos_j)**2``
   (weak negatives: every untagged class pushed toward orthogonality);
+  ``rank b``, ``relu(max_j cos_j - cos_tag)``: the tag at least as close as
+  every untagged class (a tie, as between a sample's labels, costs nothing);
 * parameters: ``hidden 256``, ``hidden 512``, ``hidden 256x2``,
   ``components 128``, ``hidden 256 components 128``, ``push 0.25``,
   ``push 1``, ``alpha 0.1``, ``metric kl``.
@@ -71,6 +73,8 @@ VARIANTS = {
     "self-share 0.1": {"extra": ("self-share", 0.1)},
     "neg 0.03": {"extra": ("neg", 0.03)},
     "neg 0.1": {"extra": ("neg", 0.1)},
+    "rank 0.1": {"extra": ("rank", 0.1)},
+    "rank 0.3": {"extra": ("rank", 0.3)},
     "hidden 256": {"params": {"hidden_layer_sizes": (256,)}},
     "hidden 512": {"params": {"hidden_layer_sizes": (512,)}},
     "hidden 256x2": {"params": {"hidden_layer_sizes": (256, 256)}},
@@ -135,6 +139,10 @@ def with_untagged_term(loss_fn, kind, beta):
             tags = tags[:, None]
         untagged = 1.0 - tf.reduce_max(tf.one_hot(tf.maximum(tags, 0), tf.shape(S)[1]),
                                        axis=1)
+        if kind == "rank":  # per sample, not per untagged class
+            tagged_best = tf.reduce_max(tf.where(untagged > 0, -2.0, S), axis=1)
+            untagged_best = tf.reduce_max(tf.where(untagged > 0, S, -2.0), axis=1)
+            return out + beta * tf.reduce_mean(tf.nn.relu(untagged_best - tagged_best))
         if kind == "neg":
             term = tf.square(tf.nn.relu(S))
         else:
