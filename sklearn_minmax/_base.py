@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _inference, _targets
+from . import _inference, _init, _targets
 from ._config import AdamState, MLPWeights
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
@@ -123,7 +123,7 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
                                  f"got {hidden.tolist()}.")
             n_classes = self._n_classes()
             n_components = self.n_components or int(np.clip(n_classes, 32, 256))
-            weights = _training.init_mlp(data[0].shape[1], hidden.tolist(), n_components,
+            weights = _init.init_mlp(data[0].shape[1], hidden.tolist(), n_components,
                                          n_classes, config, rng)
             opt_state = None
         else:
@@ -143,17 +143,17 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
 
     def _train_keras(self, data, val, config, first_call, rng):
         """Train a user-supplied Keras encoder, kept as ``encoder_``."""
-        from . import _keras_models, _training  # TensorFlow is imported only here
+        from . import _keras_models, _keras_training  # TensorFlow is imported only here
 
         if first_call:
             model, dim = _keras_models.build_encoder(self.encoder, data[0])
-            table = _training.init_class_table(self._n_classes(), dim, config.metric,
+            table = _init.init_class_table(self._n_classes(), dim, config.metric,
                                                config.max_norm, rng)
             opt_state = None
         else:
             model, table = self.encoder_, self.class_embeddings_.astype(np.float32)
             opt_state = getattr(self, "_optimizer_state", None)
-        table, opt_state, result = _training.train_keras(
+        table, opt_state, result = _keras_training.train_keras(
             model, *data, table, opt_state, config, rng, validation=val)
         self.encoder_ = model
         self.class_embeddings_ = table.astype(np.float64)

@@ -28,7 +28,8 @@ import numpy as np
 from ._backend import tf
 from ._cluster_graph import EPS
 from ._config import MLPWeights
-from ._training import _as_tensors, _data, _MLPTrainer, init_layers, train_loaded
+from ._init import init_layers
+from ._training import _as_tensors, _data, _MLPTrainer, packed, train_loaded
 
 # An epoch makes at least this many steps: as many passes over the rows as
 # that takes. Small data then gets the few hundred steps the loss needs within
@@ -40,9 +41,8 @@ _HYPER = ("learning_rate", "beta_1", "beta_2", "epsilon", "alpha", "push_weight"
 
 
 def pack(config):
-    """The hyper-parameters of a ``ClusteringConfig`` as one float32 vector,
-    in the order of :data:`_HYPER`."""
-    return tf.constant([float(getattr(config, name)) for name in _HYPER], tf.float32)
+    """The hyper-parameters of a ``ClusteringConfig``, packed."""
+    return packed({name: getattr(config, name) for name in _HYPER}, _HYPER)
 
 
 def _weighted_mean(values, weight):

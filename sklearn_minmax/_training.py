@@ -14,8 +14,8 @@ Two trainers share that epoch (:class:`_Trainer`):
   weights are shape-agnostic variables: its compiled functions are cached per
   architecture, so a grid search of hundreds of fits traces each once and
   does not accumulate graphs;
-- :class:`_KerasTrainer`, a user's Keras encoder, traced once per fit and
-  updated by Keras' own Adam.
+- ``_keras_training._KerasTrainer``, a user's Keras encoder, traced once per
+  fit and updated by Keras' own Adam.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -49,12 +49,17 @@ _HYPER = ("learning_rate", "beta_1", "beta_2", "epsilon", "alpha", "push_weight"
           "max_norm", "n_negatives", "mean_weight")
 
 
+def packed(values, names):
+    """``values[name]`` for each of ``names`` as one float32 vector (one
+    tensor is cheaper to pass than one per name); :func:`unpack` reads it."""
+    return tf.constant([float(values[name]) for name in names], tf.float32)
+
+
 def pack(config, mean_weight):
-    """The hyper-parameters of ``config`` as one float32 vector, in the order
-    of :data:`_HYPER` (one tensor is cheaper to pass than one per name)."""
+    """The hyper-parameters of ``config`` the compiled epoch reads, packed."""
     values = {name: getattr(config, name, None) for name in _HYPER}
     values.update(n_negatives=config.n_negatives or 0, mean_weight=mean_weight)
-    return tf.constant([values[name] for name in _HYPER], tf.float32)
+    return packed(values, _HYPER)
 
 
 def unpack(hyper, names):
@@ -105,7 +110,7 @@ class _Trainer:
 
     def _compile(self, fn, signature=None):
         """``fn`` as one compiled function. With a ``signature`` it is traced
-        once, up front, and called as the concrete function that tracing gave
+        once, when first used, and called as the concrete function it gave
         (less work per call than a ``tf.function``'s dispatch). Traced as
         written: the loops are explicit graph ops, and autograph's source
         conversion would double the first fit's tracing time."""
@@ -344,50 +349,6 @@ class _MLPTrainer(_Trainer):
         return update
 
 
-class _KerasTrainer(_Trainer):
-    """A user-supplied Keras encoder with the class table, updated by Keras'
-    own Adam. The encoder's own regularisers apply; ``alpha`` does not."""
-
-    def __init__(self, model, table, config, sampled):
-        import keras
-
-        super().__init__(config.metric, sampled)
-        self.model = model
-        self.table = tf.Variable(table)
-        self.optimizer = keras.optimizers.Adam(
-            config.learning_rate, beta_1=config.beta_1, beta_2=config.beta_2,
-            epsilon=config.epsilon)
-        self.variables = [*model.trainable_variables, self.table]
-        self.optimizer.build(self.variables)
-        self.weights = [*model.weights, self.table]
-        self.best = [tf.Variable(tf.convert_to_tensor(w), trainable=False)
-                     for w in self.weights]
-
-    def _embed(self, xb, training):
-        return tf.cast(self.model(xb, training=training), tf.float32)
-
-    def _penalty(self, hyper, nb):
-        return tf.add_n([0.0, *self.model.losses])
-
-    def _step(self, tape, loss, objective, hyper, nb):
-        grads = tape.gradient(objective, self.variables)
-        self.optimizer.apply_gradients(zip(grads, self.variables))
-
-    def state_variables(self):
-        """Adam's step count and moments (the learning rate is each call's own)."""
-        return [v for v in self.optimizer.variables
-                if not v.path.endswith("learning_rate")]
-
-    def _keep_best(self):
-        for best, var in zip(self.best, self.weights):
-            best.assign(tf.convert_to_tensor(var))
-        return tf.constant(True)
-
-    def restore_best(self):
-        self.model.set_weights([b.numpy() for b in self.best[:-1]])
-        self.table.assign(self.best[-1])
-
-
 @functools.cache
 def _mlp_trainer(n_layers, activation, metric, sparse, sampled):
     return _MLPTrainer(n_layers, activation, metric, sparse, sampled)
@@ -505,63 +466,3 @@ def train_mlp(X, tags, mask, weight, weights, opt_state, config, rng, validation
     if validation is not None:
         validation = _data(*validation, _as_tensors(validation[0])[1])
     return train_loaded(trainer, data, weights, opt_state, config, rng, validation)
-
-
-def train_keras(model, X, tags, mask, weight, table, opt_state, config, rng,
-                validation=None):
-    """Like :func:`train_mlp`, for a Keras encoder (trained in place).
-
-    ``opt_state`` is the list of Adam's arrays a previous call returned, or
-    None. Returns the table, the Adam state and the :class:`TrainingResult`;
-    with ``validation`` data the model and table are those of the best epoch.
-    """
-    trainer = _KerasTrainer(model, table, config, _sampled(config, table.shape[0]))
-    state_vars = trainer.state_variables()
-    if opt_state is not None and [tuple(v.shape) for v in state_vars] == [
-            np.shape(a) for a in opt_state]:
-        for var, value in zip(state_vars, opt_state):
-            var.assign(value)
-    data = _data(X, tags, mask, weight, tf.constant(X))
-    if validation is not None:
-        validation = _data(*validation, tf.constant(validation[0]))
-    result, kept = _epochs(trainer, data, config, rng, validation)
-    if kept:
-        trainer.restore_best()
-    return trainer.table.numpy(), [v.numpy() for v in state_vars], result
-
-
-def init_class_table(n_classes, n_components, metric, max_norm, rng):
-    """Class vectors of norm ``max_norm``, spread as the push wants them."""
-    table = rng.standard_normal((n_classes, n_components))
-    if metric == "kl" and n_classes <= n_components:
-        # Start at the push optimum, as random directions do for the other
-        # metrics (nearly orthogonal): softmax of random logits overlap a lot,
-        # and the table would need thousands of steps to separate them. Here
-        # each class's logits peak on a coordinate of its own (mean zero, the
-        # most concentrated distribution under the norm bound), jittered.
-        peaks = np.full((n_classes, n_components), -1.0 / n_components)
-        peaks[np.arange(n_classes), rng.permutation(n_components)[:n_classes]] += 1.0
-        table = peaks + 0.1 * table / np.sqrt(n_components)
-    order = 1 if metric == "manhattan" else 2
-    table *= max_norm / np.linalg.norm(table, ord=order, axis=1, keepdims=True)
-    return table.astype(np.float32)
-
-
-def init_layers(sizes, activation, rng):
-    """Glorot-uniform dense layers of ``sizes`` (input first) and zero biases."""
-    factor = 2.0 if activation == "logistic" else 6.0
-    coefs, intercepts = [], []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        bound = np.sqrt(factor / (fan_in + fan_out))
-        coefs.append(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(np.float32))
-        intercepts.append(np.zeros(fan_out, np.float32))
-    return coefs, intercepts
-
-
-def init_mlp(n_features, hidden_layer_sizes, n_components, n_classes, config, rng):
-    """Glorot-uniform dense layers, zero biases, and the class table."""
-    coefs, intercepts = init_layers([n_features, *hidden_layer_sizes, n_components],
-                                    config.activation, rng)
-    table = init_class_table(n_classes, n_components, config.metric, config.max_norm,
-                             rng)
-    return MLPWeights(coefs, intercepts, table)
