@@ -14,6 +14,13 @@ import. Training the built-in encoder never uses Keras, so that step is
 skipped while TensorFlow imports (:func:`_keras_deferred`); Keras is imported
 as usual by whatever first uses it (a Keras encoder, ``to_keras``,
 :mod:`sklearn_minmax.losses`, or the user's own code).
+
+Where this import starts TensorFlow and ``OMP_NUM_THREADS`` is set, as
+joblib sets it in its worker processes (``GridSearchCV(n_jobs=...)``) to
+share the cores among them, TensorFlow's thread pools take that size, as
+numpy's BLAS does (:func:`_thread_limit`); otherwise each worker would start
+a pool as large as the machine and they would oversubscribe it. The user's
+own ``TF_NUM_INTRAOP_THREADS``/``TF_NUM_INTEROP_THREADS`` win.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -78,12 +85,29 @@ def _keras_deferred():
         sys.meta_path.remove(finder)
 
 
+def _thread_limit():
+    """``OMP_NUM_THREADS`` as a positive int, or None (unset or not a count)."""
+    try:
+        n = int(os.environ.get("OMP_NUM_THREADS", ""))
+    except ValueError:
+        return None
+    return n if n > 0 else None
+
+
 def _import():
-    quiet = "tensorflow" not in sys.modules and "TF_CPP_MIN_LOG_LEVEL" not in os.environ
+    starting = "tensorflow" not in sys.modules
+    quiet = starting and "TF_CPP_MIN_LOG_LEVEL" not in os.environ
     with _stderr_to_devnull() if quiet else contextlib.nullcontext():
         with _keras_deferred():
             import tensorflow
 
+        limit = _thread_limit() if starting else None
+        if limit is not None:
+            threading = tensorflow.config.threading
+            if "TF_NUM_INTRAOP_THREADS" not in os.environ:
+                threading.set_intra_op_parallelism_threads(limit)
+            if "TF_NUM_INTEROP_THREADS" not in os.environ:
+                threading.set_inter_op_parallelism_threads(limit)
         tensorflow.config.list_logical_devices()  # starts the runtime
     return tensorflow
 

@@ -1,6 +1,11 @@
-"""Threads: concurrent predictions and fits give what serial calls give."""
+"""Threads: concurrent predictions and fits give what serial calls give;
+TensorFlow's thread pools follow ``OMP_NUM_THREADS`` (joblib's workers)."""
 
 import concurrent.futures
+import os
+import subprocess
+import sys
+import textwrap
 import threading
 import warnings
 
@@ -69,3 +74,49 @@ def test_concurrent_fits(data, same_architecture):
         assert len(parallel) == 2
         for a, b in zip(serial, parallel):
             assert_same_model(a, b)
+
+
+_POOLS = textwrap.dedent("""
+    import numpy as np
+    from joblib import Parallel, delayed
+    from sklearn_minmax import MinMaxClassifier
+
+    def pools(n_jobs):
+        MinMaxClassifier(max_iter=2, random_state=0).fit(np.eye(6), np.arange(6) % 2)
+        from sklearn_minmax._backend import tf
+        threading = tf.config.threading
+        return (threading.get_intra_op_parallelism_threads(),
+                threading.get_inter_op_parallelism_threads())
+
+    print(*pools(1), *Parallel(n_jobs=2)(delayed(pools)(2) for _ in range(2))[0])
+""")
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, "0 0"),                                   # TensorFlow's own default
+    ({"OMP_NUM_THREADS": "1", "TF_NUM_INTEROP_THREADS": "2"}, "1 0"),
+])
+def test_thread_pools_follow_omp_num_threads(env, expected):
+    # joblib's workers get OMP_NUM_THREADS = cores // n_jobs unless it is set:
+    # TensorFlow started there takes it, as numpy's BLAS does; the user's own
+    # TensorFlow variables win
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
+                         "TF_NUM_INTEROP_THREADS")}
+    done = subprocess.run([sys.executable, "-c", _POOLS], capture_output=True, text=True,
+                          env={**base, **env}, check=True)
+    out = done.stdout.split()
+    assert " ".join(out[:2]) == expected
+    assert out[2] == env.get("OMP_NUM_THREADS", str(max(os.cpu_count() // 2, 1)))
+
+
+@pytest.mark.parametrize("value, expected", [("2", 2), ("0", None), ("auto", None),
+                                             ("", None), (None, None)])
+def test_thread_limit_reads_a_positive_count(monkeypatch, value, expected):
+    from sklearn_minmax._backend import _thread_limit
+
+    if value is None:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OMP_NUM_THREADS", value)
+    assert _thread_limit() == expected
