@@ -2,11 +2,13 @@
 
 Importing TensorFlow and starting its runtime write a dozen lines from C++
 straight to the process's stderr (CPU features, oneDNN, a missing CUDA
-driver), which Python cannot filter. Unless TensorFlow is already imported
-or the user has chosen a level with ``TF_CPP_MIN_LOG_LEVEL``, file
-descriptor 2 points at ``os.devnull`` while they start, and is restored
-right after: later messages, and anything the user asks for (``verbose``),
-go to stderr as usual.
+driver), which Python cannot filter, and some of them whatever the level
+``TF_CPP_MIN_LOG_LEVEL`` asks for (they are logged before TensorFlow reads
+it). Unless TensorFlow is already imported or the user asked for every
+message (``TF_CPP_MIN_LOG_LEVEL=0``), file descriptor 2 points at
+``os.devnull`` while they start, and is restored right after: later
+messages, and anything the user asks for (``verbose``), go to stderr as
+usual.
 
 TensorFlow's import ends by importing all of Keras (for registrations Keras
 makes again whenever it is imported), about as long as TensorFlow's own
@@ -96,7 +98,7 @@ def _thread_limit():
 
 def _import():
     starting = "tensorflow" not in sys.modules
-    quiet = starting and "TF_CPP_MIN_LOG_LEVEL" not in os.environ
+    quiet = starting and os.environ.get("TF_CPP_MIN_LOG_LEVEL") != "0"
     with _stderr_to_devnull() if quiet else contextlib.nullcontext():
         with _keras_deferred():
             import tensorflow

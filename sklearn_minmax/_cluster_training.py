@@ -17,6 +17,13 @@ The trainer reuses the built-in encoder's trainer (its shape-agnostic
 variables, its Adam, its L2 penalty) and replaces how a batch is read: each
 row of the batch brings its neighbours' rows and far rows drawn in the graph
 (:meth:`_ClusterTrainer._batch`), from the whole data resident as tensors.
+
+Once the subclusters are merged into clusters, :func:`self_label` fine-tunes
+the encoder toward the clusters it gave the training rows (the self-labelling
+step of SCAN): the loss above only constrains the encoder where there are
+rows and their neighbours, and new points between or beyond them can land in
+a subcluster of another cluster; cross-entropy on the clusters keeps pushing
+each cluster's boundary away from its rows.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -121,9 +128,25 @@ class _ClusterTrainer(_MLPTrainer):
                                hyper["entropy_weight"])
 
 
+class _SelfLabelTrainer(_ClusterTrainer):
+    """The built-in encoder, fine-tuned on cross-entropy toward clusters.
+
+    ``tags`` of the compiled epoch hold, for each row, the subclusters of its
+    cluster and ``mask`` marks them (clusters have different numbers of
+    subclusters); the loss is ``-log`` of the row's assignment mass on them.
+    """
+
+    def _batch(self, X, idx, tags, mask, weight, seed, hyper, training):
+        psi = tf.nn.softmax(self._embed(self._gather(X, idx), training))
+        own = tf.gather(psi, tf.gather(tags, idx), batch_dims=1)
+        mass = tf.reduce_sum(own * tf.gather(mask, idx), axis=1)
+        return -tf.reduce_mean(tf.math.log(mass + EPS))
+
+
 @functools.cache
-def _cluster_trainer(n_layers, activation, sparse):
-    return _ClusterTrainer(n_layers, activation, sparse)
+def _cluster_trainer(n_layers, activation, sparse, self_labelling=False):
+    return (_SelfLabelTrainer if self_labelling else _ClusterTrainer)(
+        n_layers, activation, sparse)
 
 
 def init_encoder(n_features, hidden_layer_sizes, n_subclusters, activation, rng):
@@ -145,3 +168,20 @@ def train_clustering(X, neighbors, near_weight, weights, config, rng):
     data = _data(X, neighbors, near_weight, np.ones(X.shape[0], np.float32), X_tensor)
     weights, _, result = train_loaded(trainer, data, weights, None, config, rng)
     return weights, result
+
+
+def self_label(X, labels, groups, weights, config, rng):
+    """Fine-tune the encoder ``weights`` so that each row's assignment mass
+    sits on the subclusters of its cluster ``labels`` (``groups`` gives the
+    cluster of each subcluster), from a fresh Adam state. Returns the
+    weights."""
+    members = [np.flatnonzero(groups == g) for g in range(groups.max() + 1)]
+    tags = np.zeros((len(members), max(map(len, members))), np.int32)
+    mask = np.zeros(tags.shape, np.float32)
+    for g, m in enumerate(members):
+        tags[g, :len(m)], mask[g, :len(m)] = m, 1.0
+    sparse, X_tensor = _as_tensors(X)
+    trainer = _cluster_trainer(len(weights.coefs), config.activation, sparse, True)
+    data = _data(X, tags[labels], mask[labels], np.ones(X.shape[0], np.float32), X_tensor)
+    weights, _, _ = train_loaded(trainer, data, weights, None, config, rng)
+    return weights

@@ -9,6 +9,7 @@ by ``fit`` only), on the shared backend of ``_training``.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import sys
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -25,6 +26,8 @@ from ._config import ClusteringConfig
 # n_subclusters="auto": this many subclusters per cluster, at least _AUTO_MIN,
 # and at most one per _AUTO_ROWS training rows (never fewer than n_clusters).
 _AUTO_PER_CLUSTER, _AUTO_MIN, _AUTO_ROWS = 5, 50, 10
+# Learning rate of the self-labelling pass, as a share of ``learning_rate``.
+_SELF_LABEL_RATE = 0.1
 
 
 class MinMaxClustering(ClusterMixin, BaseMinMax):
@@ -36,9 +39,12 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
     the input space and pushes it away from those of far samples drawn at
     random, while an entropy term keeps every subcluster in use. Subclusters
     joined by many neighbour edges are then merged into ``n_clusters``
-    clusters (spectral clustering of the small graph of subclusters). The
-    encoder is inductive: :meth:`predict` assigns new samples without
-    refitting, in numpy.
+    clusters (spectral clustering of the small graph of subclusters), and the
+    encoder is fine-tuned toward those clusters (cross-entropy on each
+    training sample's cluster, as in SCAN's self-labelling), which leaves the
+    training samples' clusters as they are and moves the boundaries between
+    clusters away from them. The encoder is inductive: :meth:`predict`
+    assigns new samples without refitting, in numpy.
 
     Parameters
     ----------
@@ -79,9 +85,9 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
         clusters have the lowest loss (``loss_``) is kept.
 
     max_iter : int, default=100
-        Maximum number of epochs of each training. An epoch is a pass over the
-        training samples, or as many passes as make 50 minibatches where one
-        pass makes fewer (small data).
+        Maximum number of epochs of each training (and of the self-labelling
+        pass). An epoch is a pass over the training samples, or as many
+        passes as make 50 minibatches where one pass makes fewer (small data).
 
     batch_size : int, default=128
         Samples per minibatch (each brings its neighbours and far samples).
@@ -293,19 +299,35 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
         neighbors = _cluster_graph.nearest_neighbors(
             X_train, min(self.n_neighbors, X_train.shape[0] - 1))
         self.n_subclusters_ = self._n_subclusters_for(X_train.shape[0])
-        loss, weights, groups, result, Q = self._best_of_restarts(X_train, neighbors,
-                                                                  hidden, rng)
+        _, weights, groups, result, Q = self._best_of_restarts(X_train, neighbors,
+                                                               hidden, rng)
+        weights = self._self_label(X_train, Q.argmax(axis=1), groups, weights, rng)
         self.coefs_, self.intercepts_ = weights.coefs, weights.intercepts
         self.subcluster_labels_ = groups
-        self.loss_, self.loss_curve_ = loss, result.loss_curve
+        self.loss_ = _cluster_graph.loss_of(self._proba(self._assignments(X_train)),
+                                            neighbors, self.n_far, self.push_weight,
+                                            self.entropy_weight)
+        self.loss_curve_ = result.loss_curve
         self.n_iter_ = len(self.loss_curve_)
         self._n_features_out = self.n_subclusters_
         if not result.converged:
             _warn(f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                   "and the optimization hasn't converged yet.", ConvergenceWarning)
-        self.labels_ = (Q.argmax(axis=1) if rows is None
-                        else self._predict_validated(X))
+        self.labels_ = self._predict_validated(X)
         return self
+
+    def _self_label(self, X, labels, groups, weights, rng):
+        """The encoder fine-tuned toward the clusters ``labels`` of its
+        training rows (``_cluster_training.self_label``), at a tenth of the
+        learning rate: it moves the boundaries away from the rows without
+        moving the rows."""
+        from . import _cluster_training
+
+        config = replace(self._training_config(),
+                         learning_rate=self.learning_rate * _SELF_LABEL_RATE)
+        weights = _cluster_training.self_label(X, labels, groups, weights.astype(np.float32),
+                                               config, rng)
+        return weights.astype(np.float64)
 
     def _best_of_restarts(self, X, neighbors, hidden, rng):
         """Train ``n_init`` encoders and merge their subclusters; the loss,

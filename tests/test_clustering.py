@@ -73,6 +73,25 @@ def test_predicts_new_points_without_refitting(blobs):
     assert np.mean(predicted_blob == y_new) >= 0.98
 
 
+def test_self_labelling_sharpens_the_clusters_without_moving_rows(three_blobs,
+                                                                monkeypatch):
+    """The pass after the merge raises each training row's assignment mass on
+    its own cluster and keeps every row in the cluster it had."""
+    import sklearn_minmax._clustering as clustering
+
+    X, _ = three_blobs
+    X = X + np.random.RandomState(0).normal(scale=2.0, size=X.shape)  # touching blobs
+    tuned = fit_quietly(MinMaxClustering(3, **FAST), X)
+    monkeypatch.setattr(clustering.MinMaxClustering, "_self_label",
+                        lambda self, X, labels, groups, weights, rng: weights)
+    plain = fit_quietly(MinMaxClustering(3, **FAST), X)
+    np.testing.assert_array_equal(tuned.labels_, plain.labels_)
+    rows = np.arange(len(X))
+    own = tuned.predict_proba(X)[rows, tuned.labels_]
+    before = plain.predict_proba(X)[rows, plain.labels_]
+    assert np.mean(np.log(own)) > np.mean(np.log(before))
+
+
 def test_predict_proba_is_a_soft_assignment(blobs):
     X, _, cl = blobs
     proba = cl.predict_proba(X[:50])
