@@ -105,8 +105,9 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         loss of the held-out rows. On by default (unlike
         ``MLPClassifier``): with partial tags, a long fit memorises which of
         its labels each training sample happened to carry, which costs the
-        other labels; the held-out loss turns up exactly then. Skipped
-        when there are too few rows to hold any out.
+        other labels; the held-out loss turns up exactly then. Every class
+        keeps at least one row in training (a class of one row is never held
+        out). Skipped when there are too few rows to hold any out.
 
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
@@ -319,7 +320,9 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
 
         classes : array-like of shape (n_classes,), default=None
             Every label that will ever appear; required with 1-D ``y`` on the
-            first call, ignored afterwards.
+            first call, ignored afterwards. The first batch may then hold
+            samples of a single class (so may that of a 2-D ``y``, whose
+            columns are the classes).
 
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample's pull term.
@@ -373,7 +376,11 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         tags = self._set_targets(y, classes, first_call)
         rng = _random_state(self.random_state)
         data = _targets.weighted_rows(X, tags, sample_weight, self.classes_,
-                                      self.class_weight, check_classes=first_call)
+                                      self.class_weight,
+                                      check_classes=first_call and (
+                                          "declared" if incremental and (
+                                              classes is not None or self._multilabel)
+                                          else True))
         split = None
         if self.early_stopping and not incremental:
             # after merging: copies of a row are all in training or all held out

@@ -291,6 +291,10 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
 
     def _fit_validated(self, X):
         hidden = self._check_sizes(X.shape[0])
+        if self.max_samples is not None and self.max_samples < self.n_clusters:
+            raise ValueError(f"max_samples={self.max_samples} should be >= n_clusters="
+                             f"{self.n_clusters}: the encoder trains on at most "
+                             "max_samples samples.")
         rng = _random_state(self.random_state)
         rows = None
         if self.max_samples is not None and X.shape[0] > self.max_samples:
@@ -314,6 +318,12 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
             _warn(f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                   "and the optimization hasn't converged yet.", ConvergenceWarning)
         self.labels_ = self._predict_validated(X)
+        found = len(np.unique(self.labels_))
+        if found < self.n_clusters:
+            _warn(f"Number of distinct clusters ({found}) found smaller than n_clusters "
+                  f"({self.n_clusters}): the neighbour graph of {X_train.shape[0]} "
+                  f"training samples with n_neighbors={neighbors.shape[1]} joins some "
+                  "of them.", ConvergenceWarning)
         return self
 
     def _self_label(self, X, labels, groups, weights, rng):

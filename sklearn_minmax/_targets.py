@@ -98,14 +98,18 @@ def training_rows(X, tags, sample_weight):
 
 def weighted_rows(X, tags, sample_weight, classes, class_weight, check_classes=True):
     """Merged training rows with a positive weight: ``X, tags, tag weights,
-    row weights``. ``check_classes``: require tags of two classes or more."""
+    row weights``. ``check_classes``: require tags of two classes or more
+    (``"declared"``: only two ``classes`` or more, as ``partial_fit`` with
+    ``classes=`` needs; a first batch may hold samples of one class)."""
     sample_weight = _check_sample_weight(
         sample_weight, X, dtype=np.float64, ensure_non_negative=True
     )
     sample_weight[(tags < 0).all(axis=1)] = 0.0  # rows without any tag
     rows, weight = training_rows(X, tags, sample_weight)
     present = np.unique(tags[rows][tags[rows] >= 0])
-    if check_classes and (len(classes) < 2 or len(present) < 2):
+    if check_classes == "declared" and len(classes) < 2:
+        raise ValueError(f"classes should hold at least 2 labels; got {len(classes)}.")
+    if check_classes is True and (len(classes) < 2 or len(present) < 2):
         raise ValueError(
             "MinMaxClassifier needs samples of at least 2 classes with positive "
             f"weight; got {len(present)} class."
@@ -117,7 +121,8 @@ def weighted_rows(X, tags, sample_weight, classes, class_weight, check_classes=T
 
 
 def validation_split(tags, fraction, multilabel, rng):
-    """Rows held out for early stopping (stratified on 1-D y where possible).
+    """Rows held out for early stopping (stratified on 1-D y where possible),
+    keeping at least one row of every class in training.
 
     None when there are too few rows to hold any out.
     """
@@ -130,8 +135,18 @@ def validation_split(tags, fraction, multilabel, rng):
         counts = np.bincount(tags[:, 0])
         if counts[counts > 0].min() >= 2 and n_val >= (counts > 0).sum():
             stratify = tags[:, 0]
-    return train_test_split(np.arange(n), test_size=n_val, stratify=stratify,
-                            random_state=rng.randint(np.iinfo(np.int32).max))
+    train, held_out = train_test_split(np.arange(n), test_size=n_val, stratify=stratify,
+                                       random_state=rng.randint(np.iinfo(np.int32).max))
+    # a class whose every row was drawn would never be trained: one row of
+    # each goes back to training (a class of one row is never held out)
+    missing = np.setdiff1d(tags[held_out][tags[held_out] >= 0], tags[train])
+    if len(missing):
+        back = [held_out[(tags[held_out] == c).any(axis=1)][0] for c in missing]
+        train = np.sort(np.concatenate([train, np.unique(back)]))
+        held_out = np.setdiff1d(held_out, back)
+        if len(held_out) == 0:
+            return None
+    return train, held_out
 
 
 def _mix(a):

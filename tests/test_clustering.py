@@ -189,11 +189,22 @@ def test_to_keras_outputs_predict_proba(three_blobs):
     (dict(hidden_layer_sizes=(8, 0)), "hidden_layer_sizes must contain positive"),
     (dict(n_neighbors=0), "n_neighbors"),
     (dict(entropy_weight=-1.0), "entropy_weight"),
+    (dict(n_clusters=5, max_samples=3), "max_samples=3 should be >= n_clusters=5"),
 ])
 def test_bad_parameters_raise_clear_errors(three_blobs, params, match):
     X, _ = three_blobs
     with pytest.raises(ValueError, match=match):
         MinMaxClustering(**{**FAST, **params}).fit(X)
+
+
+def test_fewer_clusters_than_asked_is_a_warning():
+    # 12 rows, 10 clusters: the neighbour graph joins them, as KMeans warns
+    # about duplicate points
+    X, _ = make_separated_blobs(n_samples=12, n_clusters=3, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"distinct clusters \(\d\) found smaller "
+                                                r"than n_clusters \(10\)"):
+        cl = MinMaxClustering(10, **FAST).fit(X)
+    assert len(np.unique(cl.labels_)) < 10
 
 
 def test_bad_input_raises_clear_errors(three_blobs):

@@ -105,6 +105,49 @@ def test_partial_fit_checks_classes(data):
     assert clf.n_iter_ == 1 and list(clf.classes_) == [0, 1, 2]
 
 
+def test_partial_fit_first_batch_may_hold_one_declared_class(data):
+    # time-ordered streams: the first chunk may carry one class only
+    X, y = data
+    clf = MinMaxClassifier(random_state=0)
+    clf.partial_fit(X[y == 0][:50], y[y == 0][:50], classes=[0, 1, 2])
+    assert list(clf.classes_) == [0, 1, 2]
+    np.testing.assert_allclose(clf.predict_proba(X[:5]).sum(axis=1), 1.0)
+    for _ in range(10):
+        clf.partial_fit(X[:450], y[:450])
+    assert clf.score(X[450:], y[450:]) >= 0.7
+    Y = np.zeros((20, 3), dtype=int)
+    Y[:, 1] = 1  # a 2-D y declares its classes by its columns
+    assert MinMaxClassifier(random_state=0).partial_fit(X[:20], Y).classes_.tolist() == [
+        0, 1, 2]
+    with pytest.raises(ValueError, match="at least 2 labels"):
+        MinMaxClassifier().partial_fit(X[:10], np.zeros(10, int), classes=[0])
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        MinMaxClassifier().fit(X[:10], np.zeros(10, int))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_early_stopping_keeps_every_class_in_training(data, seed):
+    # three rows of three classes: holding one out would leave its class
+    # untrained; early stopping then has nothing to hold out
+    X, _ = data
+    clf = MinMaxClassifier(random_state=seed).fit(X[:3], [0, 1, 2])
+    assert clf.validation_scores_ is None
+    np.testing.assert_array_equal(clf.predict(X[:3]), [0, 1, 2])
+    # a class of one row, or every row of a class drawn, goes back to training
+    from sklearn_minmax._targets import validation_split
+
+    rng = np.random.RandomState(seed)
+    tags = np.r_[np.zeros(30, int), np.ones(3, int), 2][:, None]
+    for _ in range(50):
+        train, held_out = validation_split(tags, 0.5, False, rng)
+        assert set(tags[train, 0]) == {0, 1, 2}
+        assert len(held_out) >= 15
+    indicator = np.array([[0, 1], [0, 1], [1, 1], [-1, 1]] * 5)  # label 0: 5 rows
+    for _ in range(50):
+        train, _ = validation_split(indicator, 0.9, True, rng)
+        assert (indicator[train] == 0).any()
+
+
 def test_class_weight_balanced_raises_minority_recall():
     X, y = make_blobs(n_samples=[900, 60], centers=[[0, 0], [1.5, 0]],
                       cluster_std=1.0, random_state=0)
