@@ -48,6 +48,12 @@ def sample_space(z, metric):
     """
     check_metric(metric)
     if metric == "cosine":
+        # a row whose largest entry exceeds 1 is divided by it first, held
+        # constant (the map is scale invariant, and so is its gradient): the
+        # squares of the norm then stay within float32 for the embeddings of
+        # huge inputs, which would otherwise overflow it and map to 0
+        top = tf.stop_gradient(tf.reduce_max(tf.abs(z), axis=-1, keepdims=True))
+        z = z / tf.maximum(top, 1.0)
         return z / _safe_norm(z)
     if metric == "manhattan":
         return z / tf.maximum(_safe_norm(z, ord=1), EPS)

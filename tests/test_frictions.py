@@ -56,3 +56,13 @@ def test_verbose_ends_with_the_reason_and_best_epoch(blobs, capsys):
     assert "did not improve more than tol=" in last
     best = 1 + int(np.argmax(clf.validation_scores_))
     assert last.endswith(f"best epoch: {best}.")
+
+
+def test_huge_but_valid_X_trains_as_well_as_unit_scale_X():
+    # float32 holds 1e30, but the squared norm of its embeddings would not:
+    # the cosine map rescales first, so the model is as good as at unit scale
+    X, y = make_blobs(n_samples=300, centers=3, cluster_std=3.0, random_state=1)
+    unit = MinMaxClassifier(max_iter=50, random_state=0).fit(X, y)
+    huge = MinMaxClassifier(max_iter=50, random_state=0).fit(X * 1e30, y)
+    assert huge.score(X * 1e30, y) >= unit.score(X, y) - 0.05
+    assert huge.score(X * 1e30, y) >= 0.8
