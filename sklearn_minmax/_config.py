@@ -97,8 +97,12 @@ class TrainingResult:
         return self.stop_reason is not None
 
 
-class NonFiniteLossError(FloatingPointError):
+class NonFiniteLossError(ValueError, FloatingPointError):
     """The training loss became NaN or infinite, or diverged.
+
+    A ``ValueError``, as scikit-learn's ``MLPClassifier`` raises when its
+    weights become non-finite (the cause is usually the data's scale or the
+    learning rate), and a ``FloatingPointError``.
 
     Attributes
     ----------
