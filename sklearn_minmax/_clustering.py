@@ -261,10 +261,12 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
             raise
 
     def _check_sizes(self, n_samples):
-        if n_samples < max(2, self.n_clusters):
+        if n_samples < 2:
+            raise ValueError(f"n_samples={n_samples} should be >= 2 (the loss is over "
+                             "pairs of samples).")
+        if n_samples < self.n_clusters:
             raise ValueError(
-                f"n_samples={n_samples} should be >= n_clusters={self.n_clusters} "
-                "and >= 2 (the loss is over pairs of samples).")
+                f"n_samples={n_samples} should be >= n_clusters={self.n_clusters}.")
         hidden = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=int))
         if (hidden < 1).any():
             raise ValueError("hidden_layer_sizes must contain positive integers; "
