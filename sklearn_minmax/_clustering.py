@@ -136,7 +136,8 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
 
     loss_ : float
         Loss of the clusters (of :meth:`predict_proba`) over the training
-        samples: minus :meth:`score` on them. Restarts are compared by it.
+        samples, after the self-labelling pass: minus :meth:`score` on them.
+        Restarts are compared by the same loss before that pass.
 
     loss_curve_ : list of float
         Training loss of each epoch of the kept training.
@@ -167,7 +168,9 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
     SCAN (Van Gansbeke et al., 2020) with a far-sample term. Trained directly
     with ``n_clusters`` outputs it settles in straight balanced cuts (it
     fails on rings and interleaved moons) and favours clusters of equal size;
-    over-clustering then merging by neighbour edges avoids both. The user
+    over-clustering then merging by neighbour edges avoids both. The
+    self-labelling pass after the merge is SCAN's third step; it leaves the
+    training samples' clusters and improves those of new samples. The user
     guide gives measured numbers.
 
     Examples
