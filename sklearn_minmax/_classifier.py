@@ -375,12 +375,9 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
     def _fit_validated(self, X, y, sample_weight, incremental, classes, first_call):
         tags = self._set_targets(y, classes, first_call)
         rng = _random_state(self.random_state)
+        declared = incremental and (classes is not None or self._multilabel)
         data = _targets.weighted_rows(X, tags, sample_weight, self.classes_,
-                                      self.class_weight,
-                                      check_classes=first_call and (
-                                          "declared" if incremental and (
-                                              classes is not None or self._multilabel)
-                                          else True))
+                                      self.class_weight, first_call, declared)
         split = None
         if self.early_stopping and not incremental:
             # after merging: copies of a row are all in training or all held out

@@ -96,20 +96,21 @@ def training_rows(X, tags, sample_weight):
     return rows, sample_weight[rows]
 
 
-def weighted_rows(X, tags, sample_weight, classes, class_weight, check_classes=True):
+def weighted_rows(X, tags, sample_weight, classes, class_weight, check_classes=True,
+                  declared=False):
     """Merged training rows with a positive weight: ``X, tags, tag weights,
-    row weights``. ``check_classes``: require tags of two classes or more
-    (``"declared"``: only two ``classes`` or more, as ``partial_fit`` with
-    ``classes=`` needs; a first batch may hold samples of one class)."""
+    row weights``. ``check_classes``: require tags of two classes or more, or
+    only two ``classes`` when they are ``declared`` (``partial_fit`` with
+    ``classes=``, whose first batch may hold samples of one class)."""
     sample_weight = _check_sample_weight(
         sample_weight, X, dtype=np.float64, ensure_non_negative=True
     )
     sample_weight[(tags < 0).all(axis=1)] = 0.0  # rows without any tag
     rows, weight = training_rows(X, tags, sample_weight)
     present = np.unique(tags[rows][tags[rows] >= 0])
-    if check_classes == "declared" and len(classes) < 2:
+    if check_classes and declared and len(classes) < 2:
         raise ValueError(f"classes should hold at least 2 labels; got {len(classes)}.")
-    if check_classes is True and (len(classes) < 2 or len(present) < 2):
+    if check_classes and not declared and (len(classes) < 2 or len(present) < 2):
         raise ValueError(
             "MinMaxClassifier needs samples of at least 2 classes with positive "
             f"weight; got {len(present)} class."
