@@ -346,14 +346,8 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
                 self.classes_ = np.arange(y.shape[1])
             else:
                 self.classes_ = np.unique(y) if classes is None else np.unique(classes)
-        elif multilabel != self._multilabel or (
-            multilabel and y.shape[1] != len(self.classes_)
-        ):
-            raise ValueError(
-                "y has a different form than in the first fit: expected "
-                + (f"a 0/1 indicator of {len(self.classes_)} columns."
-                   if self._multilabel else "1-D class labels.")
-            )
+        else:
+            _targets.check_same_form(y, multilabel, self._multilabel, len(self.classes_))
         if multilabel:
             self._y_dtype = y.dtype
         return _targets.encode_tags(y, self.classes_)

@@ -39,6 +39,17 @@ def check_targets(y):
     return y, multilabel
 
 
+def check_same_form(y, multilabel, first_multilabel, n_classes):
+    """Raise unless ``y`` (of kind ``multilabel``) has the form of the first
+    fit's targets: 1-D labels, or a 0/1 indicator of ``n_classes`` columns."""
+    if multilabel != first_multilabel or (multilabel and y.shape[1] != n_classes):
+        raise ValueError(
+            "y has a different form than in the first fit: expected "
+            + (f"a 0/1 indicator of {n_classes} columns." if first_multilabel
+               else "1-D class labels.")
+        )
+
+
 def encode_tags(y, classes):
     """Tags as a padded ``(n_samples, k)`` array of class indices (-1: none).
 
