@@ -270,6 +270,10 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
         if n_samples < self.n_clusters:
             raise ValueError(
                 f"n_samples={n_samples} should be >= n_clusters={self.n_clusters}.")
+        if self.max_samples is not None and self.max_samples < self.n_clusters:
+            raise ValueError(f"max_samples={self.max_samples} should be >= n_clusters="
+                             f"{self.n_clusters}: the encoder trains on at most "
+                             "max_samples samples.")
         hidden = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=int))
         if (hidden < 1).any():
             raise ValueError("hidden_layer_sizes must contain positive integers; "
@@ -296,10 +300,6 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
 
     def _fit_validated(self, X):
         hidden = self._check_sizes(X.shape[0])
-        if self.max_samples is not None and self.max_samples < self.n_clusters:
-            raise ValueError(f"max_samples={self.max_samples} should be >= n_clusters="
-                             f"{self.n_clusters}: the encoder trains on at most "
-                             "max_samples samples.")
         rng = _random_state(self.random_state)
         rows = None
         if self.max_samples is not None and X.shape[0] > self.max_samples:
@@ -308,13 +308,13 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
         neighbors = _cluster_graph.nearest_neighbors(
             X_train, min(self.n_neighbors, X_train.shape[0] - 1))
         self.n_subclusters_ = self._n_subclusters_for(X_train.shape[0])
-        _, weights, groups, result, Q = self._best_of_restarts(X_train, neighbors,
-                                                               hidden, rng)
+        weights, groups, result, Q = self._best_of_restarts(X_train, neighbors, hidden,
+                                                            rng)
         weights = self._self_label(X_train, Q.argmax(axis=1), groups, weights, rng)
         self.coefs_, self.intercepts_ = weights.coefs, weights.intercepts
         self.subcluster_labels_ = groups
-        self.loss_ = _cluster_graph.loss_of(self._proba(self._assignments(X_train)),
-                                            neighbors, self.n_far, self.push_weight,
+        Q = self._proba(self._assignments(X_train))  # after the self-labelling pass
+        self.loss_ = _cluster_graph.loss_of(Q, neighbors, self.n_far, self.push_weight,
                                             self.entropy_weight)
         self.loss_curve_ = result.loss_curve
         self.n_iter_ = len(self.loss_curve_)
@@ -322,7 +322,7 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
         if not result.converged:
             _warn(f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                   "and the optimization hasn't converged yet.", ConvergenceWarning)
-        self.labels_ = self._predict_validated(X)
+        self.labels_ = Q.argmax(axis=1) if rows is None else self._predict_validated(X)
         found = len(np.unique(self.labels_))
         if found < self.n_clusters:
             _warn(f"Number of distinct clusters ({found}) found smaller than n_clusters "
@@ -345,10 +345,10 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
         return weights.astype(np.float64)
 
     def _best_of_restarts(self, X, neighbors, hidden, rng):
-        """Train ``n_init`` encoders and merge their subclusters; the loss,
-        weights, subcluster labels, training result and cluster assignment of
-        ``X`` of the one whose clusters have the lowest loss (on every row,
-        with the far draws of :meth:`score`)."""
+        """Train ``n_init`` encoders and merge their subclusters; the weights,
+        subcluster labels, training result and cluster assignment of ``X`` of
+        the one whose clusters have the lowest loss (on every row, with the far
+        draws of :meth:`score`)."""
         from . import _cluster_training  # TensorFlow is imported only here
 
         config = self._training_config()
@@ -374,7 +374,7 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
                       file=sys.stderr)
             if best is None or loss < best[0]:
                 best = (loss, weights, groups, result, Q)
-        return best
+        return best[1:]
 
     # ------------------------------------------------------------ prediction
     def _assignments(self, X):
