@@ -13,6 +13,10 @@ the first fit (tracing) are printed too.
 Usage (numpy at its real speed, the machine's default threading)::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_grid_search.py
+
+``--tf-intra-threads N`` adds a run of MinMaxClassifier with
+``TF_NUM_INTRAOP_THREADS=N`` in its process (the setting a user can make for
+many small fits), side by side with the others.
 """
 
 import json
@@ -54,9 +58,11 @@ print(json.dumps({"total_s": time.perf_counter() - start,
 """
 
 
-def run(name, n_jobs):
+def run(name, n_jobs, tf_intra_threads=None):
     env = {k: v for k, v in os.environ.items() if k not in _common.THREAD_VARS}
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if tf_intra_threads is not None:
+        env["TF_NUM_INTRAOP_THREADS"] = str(tf_intra_threads)
     start = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", CHILD, name, str(n_jobs)],
                          capture_output=True, text=True, env=env, check=True)
@@ -67,27 +73,37 @@ def run(name, n_jobs):
 def main():
     parser = _common.argument_parser(__doc__, quick="one repeat")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--tf-intra-threads", type=int, default=None,
+                        help="also run ours with TF_NUM_INTRAOP_THREADS set to this")
     args = parser.parse_args()
     repeats = 1 if args.quick else args.repeats
     _common.header("bench_grid_search: GridSearchCV on digits, fresh processes",
                    "machine default", f"median of {repeats} runs")
     rows = []
     for n_jobs in (1, 2):
-        res = {}
-        for name in ("MLPClassifier", "MinMaxClassifier"):
-            runs = [run(name, n_jobs) for _ in range(repeats)]
-            res[name] = runs
-            print(f"[n_jobs={n_jobs}] {name}: " + ", ".join(
+        variants = [("MLPClassifier", "MLPClassifier", None),
+                    ("MinMaxClassifier", "MinMaxClassifier", None)]
+        if args.tf_intra_threads is not None:
+            variants.append((f"MinMaxClassifier, TF intra-op {args.tf_intra_threads}",
+                             "MinMaxClassifier", args.tf_intra_threads))
+        res = {label: [] for label, _, _ in variants}
+        for _ in range(repeats):  # interleaved, so that drifts hit all alike
+            for label, name, threads in variants:
+                res[label].append(run(name, n_jobs, threads))
+        for label, runs in res.items():
+            print(f"[n_jobs={n_jobs}] {label}: " + ", ".join(
                 f"{r['wall_s']:.1f} s" for r in runs), flush=True)
-        mlp = _common.median([r["wall_s"] for r in res["MLPClassifier"]])
-        ours = _common.median([r["wall_s"] for r in res["MinMaxClassifier"]])
-        imp = _common.median([r["import_tf_s"] for r in res["MinMaxClassifier"]])
-        rows.append([str(n_jobs), f"{mlp:.1f} s", f"{ours:.1f} s",
-                     _common.fmt_ratio(ours / mlp, ("<=", 1.0)), f"{imp:.1f} s",
-                     f"{res['MLPClassifier'][0]['best_score']:.3f}",
-                     f"{res['MinMaxClassifier'][0]['best_score']:.3f}"])
+        mlp_runs = res.pop("MLPClassifier")
+        mlp = _common.median([r["wall_s"] for r in mlp_runs])
+        for label, runs in res.items():
+            ours = _common.median([r["wall_s"] for r in runs])
+            imp = _common.median([r["import_tf_s"] for r in runs])
+            rows.append([str(n_jobs), label, f"{mlp:.1f} s", f"{ours:.1f} s",
+                         _common.fmt_ratio(ours / mlp, ("<=", 1.0)), f"{imp:.1f} s",
+                         f"{mlp_runs[0]['best_score']:.3f}",
+                         f"{runs[0]['best_score']:.3f}"])
     print()
-    _common.table(rows, ["n_jobs", "MLPClassifier", "MinMaxClassifier", "ratio",
+    _common.table(rows, ["n_jobs", "ours", "MLPClassifier", "ours time", "ratio",
                          "import TF (in ours)", "MLP best CV acc", "ours best CV acc"])
 
 
