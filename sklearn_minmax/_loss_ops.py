@@ -17,9 +17,14 @@ _LOG2 = math.log(2.0)
 def _n_rows(table):
     """Number of rows, without reading a variable's values (which would copy
     a table that is updated row by row)."""
+    return _shape(table)[0]
+
+
+def _shape(table):
+    """Shape of a table, without reading a variable's values (see :func:`_n_rows`)."""
     if isinstance(table, tf.Variable):
-        return tf.raw_ops.VariableShape(input=table.handle, out_type=tf.int32)[0]
-    return tf.shape(table)[0]
+        return tf.raw_ops.VariableShape(input=table.handle, out_type=tf.int32)
+    return tf.shape(table)
 
 
 def _safe_norm(x, ord=2):
@@ -325,6 +330,53 @@ def cosine_minmax_gradients(z, tags, tag_mask, sample_weight, class_embeddings,
         tf.square(G))
     dv = 4.0 * scale * tf.matmul(G, v) - tf.matmul(A, u, transpose_a=True)
     return loss, _unit_rows_grad(du, u, u_norm) / top, _unit_rows_grad(dv, v, v_norm)
+
+
+def sampled_cosine_minmax_gradients(z, tags, tag_mask, sample_weight, class_embeddings,
+                                    push_weight, n_negatives, seed):
+    """:func:`minmax_loss` with the cosine metric and ``n_negatives`` sampled
+    negatives, and its gradients, in closed form (see
+    :func:`cosine_minmax_gradients`).
+
+    Only the rows of ``class_embeddings`` a batch touches (its tags, and its
+    first tags' sampled negatives) have a gradient: it is returned as a
+    ``tf.IndexedSlices``, with repeated rows, as the automatic gradient of
+    the gathers would give it.
+
+    Returns
+    -------
+    loss : scalar tensor
+    dz : tensor of the shape of ``z``
+    d_class_embeddings : tf.IndexedSlices
+    """
+    batch = tf.cast(tf.shape(z)[0], z.dtype)
+    top = tf.maximum(tf.reduce_max(tf.abs(z), axis=-1, keepdims=True), 1.0)
+    u, u_norm = _unit_rows(z / top)
+    weight = tag_mask * (sample_weight / batch)[:, None]              # (b, k)
+    tagged = tf.maximum(tags, 0)
+    v, v_norm = _unit_rows(tf.gather(class_embeddings, tagged))       # (b, k, d)
+    du = -tf.reduce_sum(weight[:, :, None] * v, axis=1)
+    dv = -weight[:, :, None] * u[:, None, :]
+    negatives = sample_negatives(tags[:, 0], _n_rows(class_embeddings), n_negatives, seed)
+    pos, pos_norm = _unit_rows(tf.gather(class_embeddings, tags[:, 0]))  # (b, d)
+    neg, neg_norm = _unit_rows(tf.gather(class_embeddings, negatives))   # (b, n, d)
+    dots = tf.reduce_sum(pos[:, None, :] * neg, axis=-1)                 # (b, n)
+    # push_weight * n_negatives * sum_i w_i mean_j dots_ij**2 / batch
+    push = (push_weight * sample_weight / batch)[:, None] * dots
+    loss = (tf.reduce_sum(weight) + tf.reduce_sum(u * du)
+            + tf.reduce_sum(push * dots))
+    d_pos = 2.0 * tf.reduce_sum(push[:, :, None] * neg, axis=1)
+    d_neg = 2.0 * push[:, :, None] * pos[:, None, :]
+    d = tf.shape(z)[-1]
+    values = tf.concat([
+        tf.reshape(_unit_rows_grad(dv, v, v_norm), [-1, d]),
+        _unit_rows_grad(d_pos, pos, pos_norm),
+        tf.reshape(_unit_rows_grad(d_neg, neg, neg_norm), [-1, d]),
+    ], axis=0)
+    indices = tf.concat([tf.reshape(tagged, [-1]), tags[:, 0],
+                         tf.reshape(negatives, [-1])], axis=0)
+    d_table = tf.IndexedSlices(values, indices, _shape(class_embeddings))
+    return loss, _unit_rows_grad(du, u, u_norm) / top, d_table
 
 
 def _unit_rows(x):

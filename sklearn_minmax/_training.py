@@ -29,7 +29,7 @@ import numpy as np
 
 from ._backend import tf
 from ._config import AdamState, MLPWeights, NonFiniteLossError, TrainingResult
-from ._loss_ops import cosine_minmax_gradients, minmax_loss
+from ._loss_ops import cosine_minmax_gradients, minmax_loss, sampled_cosine_minmax_gradients
 
 _ACTIVATIONS = {
     "identity": tf.identity,
@@ -209,7 +209,8 @@ class _Trainer:
             nb = tf.cast(tf.shape(idx)[0], tf.float32)
             if update and self.closed_form:
                 return i + 1, total + self._closed_form_step(
-                    X, idx, tags, mask, weight, hyper, nb) * nb
+                    X, idx, tags, mask, weight, tf.stack([seed[0], seed[1] + i]), hyper,
+                    nb) * nb
             with tf.GradientTape() as tape:
                 loss = self._batch(X, idx, tags, mask, weight,
                                    tf.stack([seed[0], seed[1] + i]), hyper, update)
@@ -259,8 +260,8 @@ class _MLPTrainer(_Trainer):
     updated in place on those rows only ("lazy" Adam): the cost of a step does
     not grow with the number of classes.
 
-    With the defaults (cosine metric, dense input, the push over all pairs)
-    a step computes its gradients in closed form (:meth:`_closed_form_step`):
+    With the cosine metric (the default) and dense input a step computes its
+    gradients in closed form (:meth:`_closed_form_step`):
     the same values as the automatic gradient, in 200 operations instead of 345,
     a third less time per step on batches of about a hundred rows.
     """
@@ -269,7 +270,7 @@ class _MLPTrainer(_Trainer):
         super().__init__(metric, sampled)
         self.lock = threading.Lock()
         self.activation, self.sparse = activation, sparse
-        self.closed_form = metric == "cosine" and not sparse and not sampled
+        self.closed_form = metric == "cosine" and not sparse
 
         def slots(name, trainable=False):
             def var(rank, label):
@@ -370,17 +371,22 @@ class _MLPTrainer(_Trainer):
         for p, g, m, v in zip(params, grads, self._flat(self.m), self._flat(self.v)):
             update(p, g, m, v)
 
-    def _closed_form_step(self, X, idx, tags, mask, weight, hyper, nb):
+    def _closed_form_step(self, X, idx, tags, mask, weight, seed, hyper, nb):
         """The update of :meth:`_step` for the loss of :meth:`_batch_loss`,
         with the gradients written out (:func:`forward`, :func:`backward`,
-        :func:`cosine_minmax_gradients`). Returns the objective."""
+        :func:`cosine_minmax_gradients` or, with sampled negatives,
+        :func:`sampled_cosine_minmax_gradients`). Returns the objective."""
         coefs = [tf.convert_to_tensor(W) for W in self.weights.coefs]
         inputs, z = forward(coefs, self.weights.intercepts, tf.gather(X, idx),
                             self.activation)
-        loss, dz, d_table = cosine_minmax_gradients(
-            z, tf.gather(tags, idx), tf.gather(mask, idx),
-            tf.gather(weight, idx) / hyper["mean_weight"], self.table,
-            hyper["push_weight"])
+        batch = (z, tf.gather(tags, idx), tf.gather(mask, idx),
+                 tf.gather(weight, idx) / hyper["mean_weight"], self.table,
+                 hyper["push_weight"])
+        if self.sampled:
+            loss, dz, d_table = sampled_cosine_minmax_gradients(
+                *batch, tf.cast(hyper["n_negatives"], tf.int32), seed)
+        else:
+            loss, dz, d_table = cosine_minmax_gradients(*batch)
         d_coefs, d_intercepts = backward(coefs, inputs, dz, self.activation)
         objective = loss + self._penalty(hyper, nb)
         with tf.control_dependencies([objective]):

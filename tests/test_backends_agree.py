@@ -71,12 +71,20 @@ def test_encoders_agree(metric):
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
-@pytest.mark.parametrize("n_tags, n_classes", [(1, 1), (1, 2), (1, 6), (3, 6)])
-def test_closed_form_gradients_match_automatic_ones(activation, n_tags, n_classes):
-    """The default step's written-out gradients (the encoder and the cosine
-    loss) are TensorFlow's automatic ones, for every activation, padded
-    multi-tag rows, sample weights and rows large enough to be rescaled."""
-    from sklearn_minmax._loss_ops import cosine_minmax_gradients, minmax_loss
+@pytest.mark.parametrize("n_tags, n_classes, n_negatives",
+                         [(1, 1, None), (1, 2, None), (1, 6, None), (3, 6, None),
+                          (1, 6, 2), (3, 6, 4)])
+def test_closed_form_gradients_match_automatic_ones(activation, n_tags, n_classes,
+                                                    n_negatives):
+    """The cosine step's written-out gradients (the encoder and the loss, all
+    pairs or sampled negatives) are TensorFlow's automatic ones, for every
+    activation, padded multi-tag rows, sample weights and rows large enough
+    to be rescaled."""
+    from sklearn_minmax._loss_ops import (
+        cosine_minmax_gradients,
+        minmax_loss,
+        sampled_cosine_minmax_gradients,
+    )
 
     rng = np.random.RandomState(n_tags + n_classes)
     const = functools.partial(tf.constant, dtype=tf.float32)
@@ -88,17 +96,24 @@ def test_closed_form_gradients_match_automatic_ones(activation, n_tags, n_classe
     tags = rng.randint(-1 if n_tags > 1 else 0, n_classes, size=(40, n_tags))
     tags[:, 0] = np.abs(tags[:, 0])
     mask, weight = const(tags >= 0), const(rng.uniform(0.1, 2, 40))
-    tags = tf.constant(tags, tf.int32)
+    tags, seed = tf.constant(tags, tf.int32), tf.constant([3, 4], tf.int32)
     params = [*coefs, *intercepts, table]
     with tf.GradientTape() as tape:
         tape.watch(params)
         z = _training.encode(coefs, intercepts, const(X), activation)
         loss = minmax_loss(z, tags, table, tag_mask=mask, sample_weight=weight,
-                           push_weight=0.7)
-    expected = tape.gradient(loss, params)
+                           push_weight=0.7, n_negatives=n_negatives, seed=seed)
+    expected = [tf.convert_to_tensor(g) for g in tape.gradient(loss, params)]
 
     inputs, z = _training.forward(coefs, intercepts, const(X), activation)
-    closed_loss, dz, d_table = cosine_minmax_gradients(z, tags, mask, weight, table, 0.7)
+    if n_negatives is None:
+        closed = cosine_minmax_gradients(z, tags, mask, weight, table, 0.7)
+    else:
+        closed = sampled_cosine_minmax_gradients(z, tags, mask, weight, table, 0.7,
+                                                 n_negatives, seed)
+        assert isinstance(closed[2], tf.IndexedSlices)  # touched rows only
+    closed_loss, dz, d_table = closed
+    d_table = tf.convert_to_tensor(d_table)
     d_coefs, d_intercepts = _training.backward(coefs, inputs, dz, activation)
     np.testing.assert_allclose(closed_loss.numpy(), loss.numpy(), rtol=1e-5)
     for got, want in zip([*d_coefs, *d_intercepts, d_table], expected):
@@ -106,13 +121,15 @@ def test_closed_form_gradients_match_automatic_ones(activation, n_tags, n_classe
                                    atol=1e-5 * np.abs(want.numpy()).max())
 
 
-def test_closed_form_epoch_updates_as_the_automatic_one():
-    """A compiled epoch of the default trainer (closed-form gradients) moves
-    the weights as the automatic gradient's epoch does."""
+@pytest.mark.parametrize("n_negatives", [None, 1])
+def test_closed_form_epoch_updates_as_the_automatic_one(n_negatives):
+    """A compiled epoch of the cosine trainer (closed-form gradients, lazy
+    Adam with sampled negatives) moves the weights as the automatic
+    gradient's epoch does."""
     from sklearn_minmax._config import MLPWeights
 
     X, y, _, _ = make_partial_tags(n_samples=300, n_classes=3, random_state=0)
-    clf = _fit()[1]
+    clf = _fit(n_negatives=n_negatives)[1]
     weights = MLPWeights(*[[np.asarray(a, np.float32) for a in part]
                            for part in (clf.coefs_, clf.intercepts_)],
                          np.asarray(clf.class_embeddings_, np.float32))
@@ -120,7 +137,8 @@ def test_closed_form_epoch_updates_as_the_automatic_one():
     config = dataclasses.replace(clf._training_config(True, len(X)), batch_size=64)
     out = []
     for closed_form in (True, False):
-        trainer = _training._MLPTrainer(len(weights.coefs), "relu", "cosine", False, False)
+        trainer = _training._MLPTrainer(len(weights.coefs), "relu", "cosine", False,
+                                        n_negatives is not None)
         trainer.closed_form = closed_form
         tags = y[:, None].astype(np.int32)
         data = _training._data(X, tags, np.ones(tags.shape), np.ones(len(X)),
