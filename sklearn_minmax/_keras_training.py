@@ -12,7 +12,15 @@ from ._training import _data, _epochs, _sampled, _Trainer
 
 class _KerasTrainer(_Trainer):
     """A user-supplied Keras encoder with the class table, updated by Keras'
-    own Adam. The encoder's own regularisers apply; ``alpha`` does not."""
+    own Adam. The encoder's own regularisers apply; ``alpha`` does not.
+
+    One epoch per compiled call: two epochs run in one call of
+    ``_train_epochs`` did not give the second epoch that a second call gives
+    (a two-epoch fit no longer matched two ``partial_fit`` calls), so Keras'
+    optimizer is not trusted across epochs of one graph.
+    """
+
+    epochs_per_call = 1
 
     def __init__(self, model, table, config, sampled):
         import keras

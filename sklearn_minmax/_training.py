@@ -3,10 +3,12 @@
 The only module of the estimator, with :mod:`sklearn_minmax._keras_models`,
 that imports TensorFlow; the estimator imports it lazily from ``fit``.
 
-One compiled function runs a whole epoch: the data stay resident as tensors,
+One compiled function runs whole epochs: the data stay resident as tensors,
 the loop over minibatches and the optimizer updates run inside the graph, and
-no Python runs per batch. With early stopping the same call then measures the
-held-out loss and keeps the best weights so far, so an epoch costs one call.
+no Python runs per batch. With early stopping each epoch then measures the
+held-out loss and keeps the best weights so far; the stopping rule itself
+runs in the graph too, so a run of up to 16 epochs costs one call, and
+Python reads the run's losses back and keeps the record epoch by epoch.
 Two trainers share that epoch (:class:`_Trainer`):
 
 - :class:`_MLPTrainer`, the built-in encoder (a stack of dense layers, the
@@ -52,6 +54,9 @@ _DIVERGED = 10.0
 # Rows on which the initial loss is measured (they are in canonical order, so
 # this is a fixed, row-order independent sample).
 _INITIAL_ROWS = 4096
+# Rows of epoch orders one compiled call takes at most (beyond the first
+# epoch's): a run of epochs holds them all.
+_CHUNK_ROWS = 2**22
 # The scalars the compiled epoch reads, packed by :func:`pack`.
 _HYPER = ("learning_rate", "beta_1", "beta_2", "epsilon", "alpha", "push_weight",
           "max_norm", "n_negatives", "mean_weight")
@@ -129,6 +134,8 @@ class _Trainer:
     sparse = False
     # whether :meth:`_closed_form_step` replaces the automatic gradient
     closed_form = False
+    # most epochs one call of :meth:`_train_epochs` runs
+    epochs_per_call = 16
     # names of the hyper-parameters the compiled epoch reads
     HYPER = _HYPER
 
@@ -196,6 +203,53 @@ class _Trainer:
         with tf.control_dependencies([kept]):
             return tf.identity(loss), tf.identity(vloss)
 
+    def _train_epochs(self, X, tags, mask, weight, perms, batch_size, seeds, hyper,
+                      control, *held_out):
+        """Epochs of updates, one per row of ``perms`` and ``seeds``, until
+        the monitored value stalls, in one call: :func:`_epochs`' stopping
+        rule run in the graph, so that a run of epochs costs one call.
+
+        The monitored value is minus the held-out loss with ``held_out``
+        (``vX, vtags, vmask, vweight, vhyper``; the best weights are kept as
+        by :meth:`_train_epoch_validated`), else minus the training loss.
+        ``control`` holds, in float64 as :func:`_epochs` computes them, the
+        best value so far, ``tol``, ``n_iter_no_change`` and the loss above
+        which training diverged. The run stops after the epoch whose loss is
+        not finite or diverged, or after which the value has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs (counting from the start of
+        training, so ``control`` also carries the count so far). Returns the
+        training losses and monitored values of the epochs run, and their
+        number.
+        """
+        best, tol, patience, limit, stalled = tf.unstack(control, num=5)
+        n_epochs = tf.shape(perms)[0]
+
+        def body(e, best, stalled, done, losses, scores):
+            if held_out:
+                loss, vloss = self._train_epoch_validated(
+                    X, tags, mask, weight, perms[e], batch_size, seeds[e], hyper,
+                    *held_out, tf.cast(best, tf.float32))
+                monitored = -tf.cast(vloss, tf.float64)
+            else:
+                loss = self._train_epoch(X, tags, mask, weight, perms[e], batch_size,
+                                         seeds[e], hyper)
+                monitored = -tf.cast(loss, tf.float64)
+            wide = tf.cast(loss, tf.float64)
+            failed = tf.logical_or(tf.logical_not(tf.math.is_finite(wide)), wide > limit)
+            stalled = tf.where(monitored < best + tol, stalled + 1.0, 0.0)
+            best = tf.where(monitored > best, monitored, best)
+            done = tf.logical_or(failed, stalled >= patience)
+            return (e + 1, best, stalled, done, losses.write(e, loss),
+                    scores.write(e, monitored))
+
+        n, _, _, _, losses, scores = tf.while_loop(
+            lambda e, best, stalled, done, losses, scores: tf.logical_and(
+                e < n_epochs, tf.logical_not(done)),
+            body, (tf.constant(0), best, stalled, tf.constant(False),
+                   tf.TensorArray(tf.float32, n_epochs), tf.TensorArray(tf.float64, n_epochs)),
+            parallel_iterations=1)
+        return losses.stack()[:n], scores.stack()[:n]
+
     def _run_epoch(self, X, tags, mask, weight, perm, batch_size, seed, hyper, update):
         """One pass over the batches of ``perm``: the mean loss (with the
         encoder's penalty), with updates when ``update``."""
@@ -230,20 +284,25 @@ class _Trainer:
     signature = None
 
     @functools.cached_property
-    def train_epoch(self):
-        return self._compile(self._train_epoch, self.signature)
-
-    @functools.cached_property
     def evaluate(self):
         return self._compile(self._evaluate, self.signature)
 
+    def _epochs_signature(self, validated):
+        if self.signature is None:
+            return None
+        x, tags, mask, weight, _, batch, _, hyper = self.signature
+        held_out = [x, tags, mask, weight, hyper] if validated else []
+        return [x, tags, mask, weight, tf.TensorSpec([None, None], tf.int32), batch,
+                tf.TensorSpec([None, 2], tf.int32), hyper,
+                tf.TensorSpec([5], tf.float64), *held_out]
+
     @functools.cached_property
-    def train_epoch_validated(self):
-        held_out = None
-        if self.signature is not None:
-            held_out = [*self.signature, *self.signature[:4], self.signature[-1],
-                        tf.TensorSpec([], tf.float32)]
-        return self._compile(self._train_epoch_validated, held_out)
+    def train_epochs(self):
+        return self._compile(self._train_epochs, self._epochs_signature(False))
+
+    @functools.cached_property
+    def train_epochs_validated(self):
+        return self._compile(self._train_epochs, self._epochs_signature(True))
 
 
 class _MLPTrainer(_Trainer):
@@ -456,6 +515,12 @@ def _epochs(trainer, data, config, rng, validation):
     The monitored value is minus the loss on the ``validation`` data when
     given (evaluated in the same compiled call as the epoch, which keeps the
     weights of the best epoch in the trainer), else minus the training loss.
+    Epochs run in runs of up to ``trainer.epochs_per_call`` per compiled call
+    (:meth:`_Trainer._train_epochs`, which stops where this loop would), one
+    per call with ``verbose`` so that each epoch prints as it ends; the
+    orders and seeds are drawn from ``rng`` as epoch by epoch, and ``rng``
+    is left where the epochs that ran leave it, so the model and the draws
+    after training do not depend on the runs' length.
     Returns the :class:`TrainingResult` and whether best weights were kept.
     """
     batch = tf.constant(min(config.batch_size, len(data[0][1])), tf.int32)
@@ -468,38 +533,48 @@ def _epochs(trainer, data, config, rng, validation):
         raise NonFiniteLossError(0, config.learning_rate)
     if validation is not None:
         held_out = (*validation[0], trainer.pack(config, validation[1]))
-    result, best, no_improve = TrainingResult(), -np.inf, 0
-    for epoch in range(1, config.max_iter + 1):
+    train = trainer.train_epochs if validation is None else trainer.train_epochs_validated
+    held_out = () if validation is None else held_out
+    limit = _DIVERGED * max(initial, 1.0)
+    result, best, no_improve, epoch = TrainingResult(), -np.inf, 0, 0
+    while epoch < config.max_iter and not result.stop_reason:
         start = time.perf_counter()
-        perm = tf.constant(trainer.order(n, int(batch), rng))
-        seed = tf.constant(rng.randint(0, 2**31 - 1, size=2), tf.int32)
-        if validation is None:
-            loss = float(trainer.train_epoch(*data[0], perm, batch, seed, hyper))
-        else:
-            loss, held_out_loss = trainer.train_epoch_validated(
-                *data[0], perm, batch, seed, hyper, *held_out, tf.constant(best, tf.float32))
-            loss, monitored = float(loss), -float(held_out_loss)
-        if not np.isfinite(loss):
-            raise NonFiniteLossError(epoch, config.learning_rate)
-        if loss > _DIVERGED * max(initial, 1.0):
-            raise NonFiniteLossError(epoch, config.learning_rate, initial, loss)
-        result.loss_curve.append(loss)
-        message = f"Epoch {epoch}, loss = {loss:.6f}"
-        if validation is None:
-            monitored = -loss
-        else:
-            result.validation_scores.append(monitored)
-            message += f", validation score = {monitored:.6f}"
-        if config.verbose:
-            print(f"{message}, time = {time.perf_counter() - start:.3f}s",
-                  file=sys.stderr)
-        no_improve = no_improve + 1 if monitored < best + config.tol else 0
-        if monitored > best:
-            result.best_epoch = epoch
-        best = max(best, monitored)
-        if no_improve >= config.n_iter_no_change:
-            result.stop_reason = _stop_message(validation is not None, config)
-            break
+        # the orders and seeds of a run of epochs, drawn as epoch by epoch;
+        # ``rng`` is set back to where the epochs that ran leave it
+        k = 1 if config.verbose else min(config.max_iter - epoch, trainer.epochs_per_call)
+        perms, seeds, states = [], [], []
+        while len(perms) < k and len(perms) * len(perms[0] if perms else ()) < _CHUNK_ROWS:
+            perms.append(trainer.order(n, int(batch), rng))
+            seeds.append(rng.randint(0, 2**31 - 1, size=2))
+            states.append(rng.get_state())
+        control = tf.constant([best, config.tol, config.n_iter_no_change, limit,
+                               no_improve], tf.float64)
+        losses, scores = train(*data[0], tf.constant(np.stack(perms)), batch,
+                               tf.constant(np.stack(seeds), tf.int32), hyper, control,
+                               *held_out)
+        losses, scores = losses.numpy().tolist(), scores.numpy().tolist()
+        rng.set_state(states[len(losses) - 1])
+        for loss, monitored in zip(losses, scores):
+            epoch += 1
+            if not np.isfinite(loss):
+                raise NonFiniteLossError(epoch, config.learning_rate)
+            if loss > limit:
+                raise NonFiniteLossError(epoch, config.learning_rate, initial, loss)
+            result.loss_curve.append(loss)
+            message = f"Epoch {epoch}, loss = {loss:.6f}"
+            if validation is not None:
+                result.validation_scores.append(monitored)
+                message += f", validation score = {monitored:.6f}"
+            if config.verbose:
+                print(f"{message}, time = {time.perf_counter() - start:.3f}s",
+                      file=sys.stderr)
+            no_improve = no_improve + 1 if monitored < best + config.tol else 0
+            if monitored > best:
+                result.best_epoch = epoch
+            best = max(best, monitored)
+            if no_improve >= config.n_iter_no_change:
+                result.stop_reason = _stop_message(validation is not None, config)
+                break
     if config.verbose:
         why = result.stop_reason or f"Reached max_iter={config.max_iter} epochs."
         print(f"{why} Stopping; best epoch: {result.best_epoch}.", file=sys.stderr)

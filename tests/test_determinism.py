@@ -107,3 +107,22 @@ def test_fit_alone_in_fresh_process_is_identical(data, tmp_path):
         clf.fit(Xo, yo)
     for p, q in zip(fitted_arrays(fits[0][0]), alone, strict=True):
         assert p.tobytes() == q.tobytes(), np.abs(p - q).max()
+
+
+@pytest.mark.parametrize("early_stopping", [True, False])
+def test_runs_of_epochs_give_the_model_of_one_epoch_per_call(data, early_stopping,
+                                                             capsys):
+    """Without ``verbose`` epochs run several to a compiled call, which stops
+    in the graph; with it, one per call. Both stop at the same epoch and give
+    the same model, and leave the random state where the draws after training
+    (the decision rule's subsample) find it."""
+    X, y = data
+    params = dict(max_iter=60, early_stopping=early_stopping, tol=1e-2,
+                  n_iter_no_change=3)
+    runs = make(**params).fit(X, y)
+    one_by_one = make(verbose=1, **params).fit(X, y)
+    assert 16 < runs.n_iter_ < 60 and runs.n_iter_ % 16  # stopped within a run
+    assert_same_model(runs, one_by_one)
+    assert runs.best_loss_ == one_by_one.best_loss_
+    assert runs.validation_scores_ == one_by_one.validation_scores_
+    assert f"Epoch {runs.n_iter_}," in capsys.readouterr().err
