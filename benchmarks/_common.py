@@ -121,8 +121,8 @@ def classification_data(n_train, n_test, n_features=100, n_classes=20):
 # _base / _targets / _decision / _inference, so that an older checkout can be
 # measured against the same stages.
 STAGES = {
-    "train": ("_training.train_mlp", "_keras_training.train_keras",  # training epochs
-              "_training.train_keras", "_training.train"),
+    "train": ("_mlp_training.train_mlp", "_keras_training.train_keras",  # epochs
+              "_training.train_mlp", "_training.train_keras", "_training.train"),
     "merge_duplicates": ("_targets.merge_duplicates", "_classifier.merge_duplicates"),
     "decision_rule": ("_decision.fit_decision_rule",
                       "_classifier.MinMaxClassifier._fit_decision_rule"),

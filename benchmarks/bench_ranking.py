@@ -159,8 +159,12 @@ def with_untagged_term(loss_fn, kind, beta):
 def apply_variant(spec):
     """Swap the package's loss functions for this process; returns the
     estimator parameters of the variant."""
-    from sklearn_minmax import _loss_ops, _training
+    from sklearn_minmax import _loss_ops, _mlp_training, _training
 
+    if {"pull", "simplex", "extra"} & spec.keys():
+        # the written-out step of the cosine metric would bypass the swapped
+        # functions: the variants train on the automatic gradient
+        _mlp_training._MLPTrainer.closed_form_metrics = ()
     if "pull" in spec:
         _loss_ops.pull_distance = cosine_pull(*spec["pull"])
     if "simplex" in spec:

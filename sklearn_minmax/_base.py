@@ -114,7 +114,7 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
 
     def _train_mlp(self, data, val, config, first_call, rng):
         """Train the built-in MLP encoder; its weights end up as numpy arrays."""
-        from . import _training  # TensorFlow is imported only here
+        from . import _mlp_training  # TensorFlow is imported only here
 
         if first_call:
             hidden = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=int))
@@ -131,7 +131,7 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
                                  self.class_embeddings_).astype(np.float32)
             m, v, step = self._optimizer_state
             opt_state = AdamState(MLPWeights(*m), MLPWeights(*v), step)
-        weights, opt_state, result = _training.train_mlp(
+        weights, opt_state, result = _mlp_training.train_mlp(
             *data, weights, opt_state, config, rng, validation=val)
         weights = weights.astype(np.float64)
         self.coefs_, self.intercepts_ = weights.coefs, weights.intercepts

@@ -36,7 +36,8 @@ from ._backend import tf
 from ._cluster_graph import EPS
 from ._config import MLPWeights
 from ._init import init_layers
-from ._training import _as_tensors, _data, _MLPTrainer, packed, train_loaded
+from ._mlp_training import _as_tensors, _MLPTrainer, train_loaded
+from ._training import _data, packed
 
 # An epoch makes at least this many steps: as many passes over the rows as
 # that takes. Small data then gets the few hundred steps the loss needs within
@@ -95,10 +96,10 @@ class _ClusterTrainer(_MLPTrainer):
     """
 
     HYPER = _HYPER
+    closed_form_metrics = ()  # the gradient of its own loss is automatic
 
     def __init__(self, n_layers, activation, sparse):
         super().__init__(n_layers, activation, "cosine", sparse, sampled=False)
-        self.closed_form = False  # the gradient of its own loss is automatic
 
     def pack(self, config, mean_weight):
         return pack(config)

@@ -15,7 +15,7 @@ from sklearn_minmax.datasets import make_partial_tags
 
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
-from sklearn_minmax import _training, losses  # noqa: E402
+from sklearn_minmax import _mlp_training, _training, losses  # noqa: E402
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_encoders_agree(metric):
     intercepts = [rng.standard_normal(7), rng.standard_normal(3)]
     for activation in ("relu", "tanh", "logistic", "identity"):
         Z_np = _inference.encode(coefs, intercepts, X, activation)
-        Z_tf = _training.encode([tf.constant(W, tf.float32) for W in coefs],
+        Z_tf = _mlp_training.encode([tf.constant(W, tf.float32) for W in coefs],
                                 [tf.constant(b, tf.float32) for b in intercepts],
                                 tf.constant(X), activation).numpy()
         np.testing.assert_allclose(Z_np, Z_tf, rtol=1e-4, atol=1e-4)
@@ -100,12 +100,12 @@ def test_closed_form_gradients_match_automatic_ones(activation, n_tags, n_classe
     params = [*coefs, *intercepts, table]
     with tf.GradientTape() as tape:
         tape.watch(params)
-        z = _training.encode(coefs, intercepts, const(X), activation)
+        z = _mlp_training.encode(coefs, intercepts, const(X), activation)
         loss = minmax_loss(z, tags, table, tag_mask=mask, sample_weight=weight,
                            push_weight=0.7, n_negatives=n_negatives, seed=seed)
     expected = [tf.convert_to_tensor(g) for g in tape.gradient(loss, params)]
 
-    inputs, z = _training.forward(coefs, intercepts, const(X), activation)
+    inputs, z = _mlp_training.forward(coefs, intercepts, const(X), activation)
     if n_negatives is None:
         closed = cosine_minmax_gradients(z, tags, mask, weight, table, 0.7)
     else:
@@ -114,7 +114,7 @@ def test_closed_form_gradients_match_automatic_ones(activation, n_tags, n_classe
         assert isinstance(closed[2], tf.IndexedSlices)  # touched rows only
     closed_loss, dz, d_table = closed
     d_table = tf.convert_to_tensor(d_table)
-    d_coefs, d_intercepts = _training.backward(coefs, inputs, dz, activation)
+    d_coefs, d_intercepts = _mlp_training.backward(coefs, inputs, dz, activation)
     np.testing.assert_allclose(closed_loss.numpy(), loss.numpy(), rtol=1e-5)
     for got, want in zip([*d_coefs, *d_intercepts, d_table], expected):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4,
@@ -137,13 +137,13 @@ def test_closed_form_epoch_updates_as_the_automatic_one(n_negatives):
     config = dataclasses.replace(clf._training_config(True, len(X)), batch_size=64)
     out = []
     for closed_form in (True, False):
-        trainer = _training._MLPTrainer(len(weights.coefs), "relu", "cosine", False,
+        trainer = _mlp_training._MLPTrainer(len(weights.coefs), "relu", "cosine", False,
                                         n_negatives is not None)
         trainer.closed_form = closed_form
         tags = y[:, None].astype(np.int32)
         data = _training._data(X, tags, np.ones(tags.shape), np.ones(len(X)),
                                tf.constant(X, tf.float32))
-        out.append(_training.train_loaded(trainer, data, weights, None, config,
+        out.append(_mlp_training.train_loaded(trainer, data, weights, None, config,
                                           np.random.RandomState(0))[0])
     for closed, automatic in zip(*[[*w.coefs, *w.intercepts, w.class_embeddings]
                                    for w in out]):
