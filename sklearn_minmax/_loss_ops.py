@@ -53,13 +53,7 @@ def sample_space(z, metric):
     """
     check_metric(metric)
     if metric == "cosine":
-        # a row whose largest entry exceeds 1 is divided by it first, held
-        # constant (the map is scale invariant, and so is its gradient): the
-        # squares of the norm then stay within float32 for the embeddings of
-        # huge inputs, which would otherwise overflow it and map to 0
-        top = tf.stop_gradient(tf.reduce_max(tf.abs(z), axis=-1, keepdims=True))
-        z = z / tf.maximum(top, 1.0)
-        return z / _safe_norm(z)
+        return _cosine_rows(z)[0]  # huge rows rescaled first
     if metric == "manhattan":
         return z / tf.maximum(_safe_norm(z, ord=1), EPS)
     if metric == "kl":
@@ -317,8 +311,7 @@ def cosine_minmax_gradients(z, tags, tag_mask, sample_weight, class_embeddings,
     """
     batch = tf.cast(tf.shape(z)[0], z.dtype)
     n_classes = tf.shape(class_embeddings)[0]
-    top = tf.maximum(tf.reduce_max(tf.abs(z), axis=-1, keepdims=True), 1.0)
-    u, u_norm = _unit_rows(z / top)  # as sample_space, the scale held constant
+    u, u_norm, top = _cosine_rows(z)
     v, v_norm = _unit_rows(class_embeddings)
     weight = tag_mask * (sample_weight / batch)[:, None]
     A = tf.reduce_sum(tf.one_hot(tf.maximum(tags, 0), n_classes) * weight[:, :, None], 1)
@@ -350,8 +343,7 @@ def sampled_cosine_minmax_gradients(z, tags, tag_mask, sample_weight, class_embe
     d_class_embeddings : tf.IndexedSlices
     """
     batch = tf.cast(tf.shape(z)[0], z.dtype)
-    top = tf.maximum(tf.reduce_max(tf.abs(z), axis=-1, keepdims=True), 1.0)
-    u, u_norm = _unit_rows(z / top)
+    u, u_norm, top = _cosine_rows(z)
     weight = tag_mask * (sample_weight / batch)[:, None]              # (b, k)
     tagged = tf.maximum(tags, 0)
     v, v_norm = _unit_rows(tf.gather(class_embeddings, tagged))       # (b, k, d)
@@ -377,6 +369,19 @@ def sampled_cosine_minmax_gradients(z, tags, tag_mask, sample_weight, class_embe
                          tf.reshape(negatives, [-1])], axis=0)
     d_table = tf.IndexedSlices(values, indices, _shape(class_embeddings))
     return loss, _unit_rows_grad(du, u, u_norm) / top, d_table
+
+
+def _cosine_rows(z):
+    """The cosine metric's map of sample embeddings (unit rows), with what
+    its gradient needs: the norms they were divided by, and the scale
+    ``top``. A row whose largest entry exceeds 1 is divided by it first, held
+    constant (the map is scale invariant, and so is its gradient): the
+    squares of the norm then stay within float32 for the embeddings of huge
+    inputs, which would otherwise overflow it and map to 0."""
+    top = tf.maximum(
+        tf.stop_gradient(tf.reduce_max(tf.abs(z), axis=-1, keepdims=True)), 1.0)
+    unit, norm = _unit_rows(z / top)
+    return unit, norm, top
 
 
 def _unit_rows(x):
