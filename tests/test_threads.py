@@ -1,5 +1,6 @@
 """Threads: concurrent predictions and fits give what serial calls give;
-TensorFlow's thread pools follow ``OMP_NUM_THREADS`` (joblib's workers)."""
+TensorFlow's thread pools follow ``OMP_NUM_THREADS`` (joblib's workers) and
+do not spin where the library starts TensorFlow."""
 
 import concurrent.futures
 import os
@@ -90,6 +91,26 @@ _POOLS = textwrap.dedent("""
 
     print(*pools(1), *Parallel(n_jobs=2)(delayed(pools)(2) for _ in range(2))[0])
 """)
+
+_SPINNING = textwrap.dedent("""
+    import sys
+    import numpy as np
+    if sys.argv[1] == "user-first":
+        import tensorflow
+    from sklearn_minmax import MinMaxClassifier
+    MinMaxClassifier(max_iter=2, random_state=0).fit(np.eye(6), np.arange(6) % 2)
+    from tensorflow.python.eager import context
+    print(context.context().config.experimental.disable_thread_spinning)
+""")
+
+
+@pytest.mark.parametrize("who, expected", [("library", "True"), ("user-first", "False")])
+def test_pools_do_not_spin_where_the_library_starts_tensorflow(who, expected):
+    # spinning pool threads take the cores each small operation of a step
+    # needs; a user who imported TensorFlow first keeps its configuration
+    done = subprocess.run([sys.executable, "-c", _SPINNING, who], capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.split()[-1] == expected
 
 
 @pytest.mark.parametrize("env, expected", [
