@@ -116,7 +116,8 @@ def _without_spinning():
     except ImportError:  # pragma: no cover - another layout of TensorFlow
         return
     ctx = context.context()
-    if getattr(ctx, "_initialized", True) or getattr(ctx, "_config", False) is not None:
+    started = getattr(ctx, "_initialized", True)
+    if started or not hasattr(ctx, "_config") or ctx._config is not None:
         return
     config = config_pb2.ConfigProto()
     config.experimental.disable_thread_spinning = True

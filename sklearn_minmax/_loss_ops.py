@@ -349,7 +349,8 @@ def sampled_cosine_minmax_gradients(z, tags, tag_mask, sample_weight, class_embe
     v, v_norm = _unit_rows(tf.gather(class_embeddings, tagged))       # (b, k, d)
     du = -tf.reduce_sum(weight[:, :, None] * v, axis=1)
     dv = -weight[:, :, None] * u[:, None, :]
-    negatives = sample_negatives(tags[:, 0], _n_rows(class_embeddings), n_negatives, seed)
+    table_shape = _shape(class_embeddings)
+    negatives = sample_negatives(tags[:, 0], table_shape[0], n_negatives, seed)
     pos, pos_norm = _unit_rows(tf.gather(class_embeddings, tags[:, 0]))  # (b, d)
     neg, neg_norm = _unit_rows(tf.gather(class_embeddings, negatives))   # (b, n, d)
     dots = tf.reduce_sum(pos[:, None, :] * neg, axis=-1)                 # (b, n)
@@ -367,7 +368,7 @@ def sampled_cosine_minmax_gradients(z, tags, tag_mask, sample_weight, class_embe
     ], axis=0)
     indices = tf.concat([tf.reshape(tagged, [-1]), tags[:, 0],
                          tf.reshape(negatives, [-1])], axis=0)
-    d_table = tf.IndexedSlices(values, indices, _shape(class_embeddings))
+    d_table = tf.IndexedSlices(values, indices, table_shape)
     return loss, _unit_rows_grad(du, u, u_norm) / top, d_table
 
 

@@ -185,7 +185,7 @@ class _MLPTrainer(_Trainer):
 
     def _penalty(self, hyper, nb):
         """The L2 penalty ``alpha / (2 batch) |W|^2`` (its gradient is added in
-        :meth:`_step` directly)."""
+        :meth:`_apply` directly)."""
         l2 = tf.add_n([tf.reduce_sum(tf.square(W)) for W in self.weights.coefs])
         return 0.5 * (hyper["alpha"] / nb) * l2
 
