@@ -150,27 +150,64 @@ def pair_penalty(a, b, metric, max_norm=None):
 def push_loss(class_embeddings, metric, max_norm=None):
     """Mean push penalty over all ordered pairs of distinct classes.
 
-    ``class_embeddings`` are mapped (see :func:`class_space`). Cosine and
-    euclidean use the Gram matrix, O(C^2 + C d) memory; manhattan and kl
-    compare pairs directly, O(C^2 d): use :func:`sampled_push_loss` for many
+    ``class_embeddings`` are mapped (see :func:`class_space`). Cosine uses the
+    smaller of the two Gram matrices (O(min(C, d)**2) memory, O(C d min(C,
+    d)) time), euclidean the ``C x C`` one, O(C^2 + C d) memory; manhattan and
+    kl compare pairs directly, O(C^2 d): use :func:`sampled_push_loss` for many
     classes.
     """
     if max_norm is None:
         max_norm = DEFAULT_MAX_NORM[metric]
     e = class_embeddings
     n = tf.cast(tf.shape(e)[0], e.dtype)
-    if metric in ("cosine", "euclidean"):
+    if metric == "cosine":
+        return _cosine_push_sum(e) / tf.maximum(n * (n - 1.0), 1.0)
+    if metric == "euclidean":
         gram = tf.matmul(e, e, transpose_b=True)
-        if metric == "cosine":
-            pen = tf.square(gram)
-        else:
-            sq = tf.linalg.diag_part(gram)
-            dist = (sq[:, None] + sq[None, :] - 2.0 * gram) / max_norm**2
-            pen = tf.square(0.5 * dist - 1.0)
+        sq = tf.linalg.diag_part(gram)
+        dist = (sq[:, None] + sq[None, :] - 2.0 * gram) / max_norm**2
+        pen = tf.square(0.5 * dist - 1.0)
     else:
         pen = pair_penalty(e[:, None, :], e[None, :, :], metric, max_norm)
     off_diag = tf.reduce_sum(pen) - tf.reduce_sum(tf.linalg.diag_part(pen))
     return off_diag / tf.maximum(n * (n - 1.0), 1.0)
+
+
+def _cosine_push_sum(v):
+    """``sum over i != j of (v_i . v_j)**2`` for the rows of ``v``.
+
+    With more rows ``C`` than columns ``d``, from the ``d x d`` Gram matrix
+    ``V^T V``: ``|V^T V|_F**2 - sum_i |v_i|**4``, in O(C d**2) time and
+    O(d**2) memory instead of the ``C x C`` matrix's O(C**2 d) and O(C**2).
+    """
+    def by_classes():
+        gram = tf.matmul(v, v, transpose_b=True)
+        return tf.reduce_sum(tf.square(gram)) - tf.reduce_sum(
+            tf.square(tf.linalg.diag_part(gram)))
+
+    def by_dimensions():
+        gram = tf.matmul(v, v, transpose_a=True)
+        return tf.reduce_sum(tf.square(gram)) - tf.reduce_sum(
+            tf.square(tf.reduce_sum(tf.square(v), axis=-1)))
+
+    shape = tf.shape(v)
+    return tf.cond(shape[0] > shape[1], by_dimensions, by_classes)
+
+
+def _cosine_push_grad(v):
+    """``sum over j != i of (v_i . v_j) v_j`` for each row ``v_i`` (a quarter
+    of the gradient of :func:`_cosine_push_sum`), by the smaller Gram matrix."""
+    def by_classes():
+        gram = tf.linalg.set_diag(tf.matmul(v, v, transpose_b=True),
+                                  tf.zeros(tf.shape(v)[:1], v.dtype))
+        return tf.matmul(gram, v)
+
+    def by_dimensions():
+        own = tf.reduce_sum(tf.square(v), axis=-1, keepdims=True)
+        return tf.matmul(v, tf.matmul(v, v, transpose_a=True)) - own * v
+
+    shape = tf.shape(v)
+    return tf.cond(shape[0] > shape[1], by_dimensions, by_classes)
 
 
 def sampled_push_loss(class_embeddings, positives, negatives, metric, max_norm=None):
@@ -298,7 +335,8 @@ def cosine_minmax_gradients(z, tags, tag_mask, sample_weight, class_embeddings,
 
     With ``A[i, c]`` the weight of row ``i``'s tags on class ``c`` (over the
     batch size), mapped rows ``u_i`` and classes ``v_c`` (unit vectors) and
-    their Gram matrix ``G`` without its diagonal, the loss is
+    their Gram matrix ``G`` without its diagonal (never formed with more
+    classes than dimensions: ``G v = V (V^T V) - v``), the loss is
     ``sum(A) - sum_i u_i . (A v)_i + push_weight / C * sum(G**2)``: its
     gradient is ``-A v`` in ``u`` and ``-A^T u + 4 push_weight / C * G v`` in
     ``v``, carried back through each normalisation.
@@ -316,12 +354,11 @@ def cosine_minmax_gradients(z, tags, tag_mask, sample_weight, class_embeddings,
     weight = tag_mask * (sample_weight / batch)[:, None]
     A = tf.reduce_sum(tf.one_hot(tf.maximum(tags, 0), n_classes) * weight[:, :, None], 1)
     du = -tf.matmul(A, v)
-    G = tf.linalg.set_diag(tf.matmul(v, v, transpose_b=True),
-                           tf.zeros([n_classes], z.dtype))
+    Gv = _cosine_push_grad(v)  # G v, by the smaller Gram matrix
     scale = push_weight / tf.cast(n_classes, z.dtype)
-    loss = tf.reduce_sum(weight) + tf.reduce_sum(u * du) + scale * tf.reduce_sum(
-        tf.square(G))
-    dv = 4.0 * scale * tf.matmul(G, v) - tf.matmul(A, u, transpose_a=True)
+    # sum(G**2) = sum_i v_i . (G v)_i
+    loss = tf.reduce_sum(weight) + tf.reduce_sum(u * du) + scale * tf.reduce_sum(v * Gv)
+    dv = 4.0 * scale * Gv - tf.matmul(A, u, transpose_a=True)
     return loss, _unit_rows_grad(du, u, u_norm) / top, _unit_rows_grad(dv, v, v_norm)
 
 
