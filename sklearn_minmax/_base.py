@@ -117,7 +117,7 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         from . import _mlp_training  # TensorFlow is imported only here
 
         if first_call:
-            hidden = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=int))
+            hidden = np.atleast_1d(np.asarray(self._hidden_layers(), dtype=int))
             if (hidden < 1).any():
                 raise ValueError("hidden_layer_sizes must contain positive integers; "
                                  f"got {hidden.tolist()}.")
@@ -163,6 +163,9 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
     def _n_classes(self):
         return len(self.classes_)
 
+    def _hidden_layers(self):
+        return self.hidden_layer_sizes
+
     def _X_checks(self):
         """What X may be: numeric 2-D for the MLP; as the Keras encoder takes it."""
         if self.encoder is None:
@@ -198,10 +201,10 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
             self._mapped_classes = cached = (self.class_embeddings_, mapped)
         return cached[1]
 
-    def _score_chunks(self, X, share=False):
-        """Scores (or shares) of validated ``X`` in chunks of rows."""
+    def _score_chunks(self, X, with_shares=False):
+        """Scores (and shares) of validated ``X`` in chunks of rows."""
         return _inference.score_chunks(self._embed(X), self._class_space(), self.metric,
-                                       share=share)
+                                       with_shares=with_shares)
 
     def _scores(self, X):
         return _inference.scores(self._embed(self._validate_X(X)), self._class_space(),

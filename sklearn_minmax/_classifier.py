@@ -21,6 +21,9 @@ from ._distances import METRICS, max_norm_of
 
 # batch_size="auto": this many minibatches per epoch, of a size in this range.
 _AUTO_BATCHES, _AUTO_BATCH_RANGE = 10, (16, 200)
+# hidden_layer_sizes="auto": this hidden layer up to as many classes as its
+# width, a linear encoder beyond.
+_AUTO_HIDDEN = (100,)
 
 
 class MinMaxClassifier(ClassifierMixin, BaseMinMax):
@@ -52,8 +55,13 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         Dimension of the embeddings. None uses ``n_classes`` clipped to
         ``[32, 256]``, so that the class vectors can be orthogonal.
 
-    hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
-        Hidden layers of the feature encoder, as in ``MLPClassifier``.
+    hidden_layer_sizes : array-like of shape (n_layers,) or "auto", default="auto"
+        Hidden layers of the feature encoder, as in ``MLPClassifier``; ``()``
+        makes the encoder linear. "auto" means ``(100,)`` for up to
+        ``100`` classes and no hidden layer beyond: a layer narrower than the
+        number of classes confines their embeddings to fewer directions than
+        there are classes, and with few tags per class a linear encoder is
+        what generalises (the user guide's "many labels" page measures it).
 
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Activation of the hidden layers.
@@ -157,8 +165,8 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
 
     thresholds_ : ndarray of shape (n_classes,)
         Threshold of each class used by :meth:`predict_multilabel`: on the
-        class's share of a sample (see Notes) with 1-D ``y``, on the score
-        with a 2-D indicator ``y`` or a given ``threshold``.
+        class's share of a sample (see Notes), or on the score with a given
+        ``threshold``.
 
     loss_curve_ : list of float
         Training loss of each epoch.
@@ -196,17 +204,21 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
     ``cos(f(x), e_c)`` or minus the distance (``-KL(q_c || p_x)`` for kl).
     Definitions per metric: :mod:`sklearn_minmax.losses`.
 
-    The default membership rule is fitted on the training data. With 1-D
-    ``y`` (one tag per sample, which may leave labels out), a class is
-    predicted where its *share* of the sample (its closeness over that of the
-    sample's best class) reaches 0.5, lowered for classes whose training
-    members are fewer than their tags imply. With a 2-D indicator ``y``, a
-    class is predicted where the score passes the midpoint between the median
-    scores of samples without and with the tag. The best class is always
-    predicted. Probabilities: ``softmax(beta * scores)`` for 1-D ``y``,
-    ``sigmoid(a beta_c (score - threshold_c) + b)`` for a 2-D one, with
-    ``beta``, ``a`` and ``b`` fitted on the rows held out for early stopping.
-    The user guide explains the rule, its constants and its limits.
+    The default membership rule is fitted on the training data, and is the
+    same for 1-D and 2-D ``y`` (one tag per sample or several, which may
+    leave labels out): a class is predicted where its *share* of the sample
+    (its closeness over that of the sample's best class) reaches 0.5, lowered
+    for classes whose training members are fewer than their tags imply, and
+    where it is among the sample's ``ceil(1.25 / max p)`` best classes, ``p``
+    being the distribution of the sample's tag (a sample of ``k`` labels has
+    each tagged with probability ``1 / k``). The best class is always
+    predicted. Probabilities: ``p = softmax(beta * scores)`` for 1-D ``y``;
+    for a 2-D one, ``sigmoid(a * margin)``, the margin being how far the
+    share is above the share from which the class is predicted, so that a
+    label is predicted exactly where its probability is at least 0.5.
+    ``beta`` (and ``a``, where rows carry several tags) are fitted on the
+    rows held out for early stopping. The user guide explains the rule, its
+    constants and its limits.
 
     Identical training rows (same features and tags) are merged and their
     sample weights summed: an integer weight is exactly equivalent to
@@ -225,7 +237,8 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
     _parameter_constraints: dict = {
         "encoder": [callable, None],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left"),
+                               StrOptions({"auto"})],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
         "metric": [StrOptions(set(METRICS))],
         "n_negatives": [Interval(Integral, 1, None, closed="left"), None],
@@ -250,7 +263,7 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
     }
 
     def __init__(
-        self, *, encoder=None, n_components=None, hidden_layer_sizes=(100,),
+        self, *, encoder=None, n_components=None, hidden_layer_sizes="auto",
         activation="relu", metric="cosine", n_negatives=None, max_norm=None,
         push_weight=0.5, threshold=None, alpha=1e-4, batch_size="auto",
         learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8, max_iter=200,
@@ -352,6 +365,11 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
             self._y_dtype = y.dtype
         return _targets.encode_tags(y, self.classes_)
 
+    def _hidden_layers(self):
+        if isinstance(self.hidden_layer_sizes, str):  # "auto"
+            return _AUTO_HIDDEN if self._n_classes() <= _AUTO_HIDDEN[0] else ()
+        return self.hidden_layer_sizes
+
     def _training_config(self, incremental, n_rows):
         batch_size = self.batch_size
         if batch_size == "auto":
@@ -375,8 +393,7 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         split = None
         if self.early_stopping and not incremental:
             # after merging: copies of a row are all in training or all held out
-            split = _targets.validation_split(data[1], self.validation_fraction,
-                                              self._multilabel, rng)
+            split = _targets.validation_split(data[1], self.validation_fraction, rng)
         val = None
         if split is not None:
             val = tuple(a[split[1]] for a in data)
@@ -390,12 +407,15 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         if not result.converged and not incremental:
             _warn(f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                   "and the optimization hasn't converged yet.", ConvergenceWarning)
-        X, tags, mask, weight = data
+        X, tags, _, weight = data
         rule = _decision.fit_decision_rule(
-            self._embed, X, tags, mask, weight, self._class_space(), self.metric,
-            self._multilabel, rng, held_out=val)
+            self._embed, X, tags, weight, self._class_space(), self.metric, rng,
+            held_out=None if val is None else (val[0], val[1], val[3]))
         self._rule = rule._asdict()  # plain arrays in the fitted state
         return self
+
+    def _decision_rule(self):
+        return _decision.DecisionRule(**self._rule)
 
     # ------------------------------------------------------------ prediction
     @property
@@ -437,17 +457,21 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         Returns
         -------
         Y : ndarray of shape (n_samples, n_classes)
-            0/1 indicator: 1 where the score (with 1-D ``y`` and no
-            ``threshold``, the class's share, see Notes) reaches
-            ``thresholds_``.
+            0/1 indicator: 1 where the class's share of the sample reaches
+            its threshold and the sample's expected number of labels allows
+            it (see Notes), or, with ``threshold``, where the score reaches it.
         """
         check_is_fitted(self)
         X = self._validate_X(X)
         Y = np.empty((X.shape[0], len(self.classes_)),
                      dtype=self._y_dtype if self._multilabel else int)
-        share = self.threshold is None and not self._multilabel
-        for rows, S in self._score_chunks(X, share=share):
-            Y[rows] = S >= self.thresholds_
+        if self.threshold is not None:
+            for rows, S in self._score_chunks(X):
+                Y[rows] = S >= self.threshold
+            return Y
+        rule = self._decision_rule()
+        for rows, S, shares in self._score_chunks(X, with_shares=True):
+            Y[rows] = _decision.margins(shares, S, rule) >= 0
         return Y
 
     def predict(self, X):
@@ -485,9 +509,15 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
             2-D indicator ``y``, independent per-label probabilities in (0, 1).
         """
         check_is_fitted(self)
-        rule = _decision.DecisionRule(**self._rule)
-        return _decision.probabilities(self._scores(X), rule, self.thresholds_,
-                                       self.metric, self._multilabel)
+        rule = self._decision_rule()
+        if not self._multilabel:
+            return _decision.probabilities(self._scores(X), None, rule, False)
+        X = self._validate_X(X)
+        P = np.empty((X.shape[0], len(self.classes_)))
+        for rows, S, shares in self._score_chunks(X, with_shares=True):
+            P[rows] = _decision.probabilities(S, shares, rule, True, self.threshold,
+                                              self.metric)
+        return P
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -11,26 +11,28 @@ from scipy.special import expit, log_softmax, softmax
 
 from . import _inference
 
-# Where the threshold sits between the typical non-member (0) and own-tag (1)
-# scores of a class, in squared-distance units (indicator targets).
-TAU = 0.5
-# Share of a sample's best class from which a class is among its labels
-# (1-D targets): halfway between a class of the sample (1) and another (0).
+# Share of a sample's best class from which a class is among its labels:
+# halfway between a class of the sample (1) and another (0).
 SHARE = 0.5
-# Confidence at the typical own-tag score (and 1 - it at the non-member score).
+# Probability of a label at share 1 (and at the typical own-tag score, with a
+# given threshold), before the scale is fitted on held-out rows.
 PROBA_AT_TYPICAL = 0.95
 # Shrinkage of per-class statistics toward the global ones (pseudo-count).
 SHRINK = 5.0
 # Steps of the count-consistency correction of the thresholds (bench_quality.py).
 COUNT_STEPS = 2
 COUNT_TOL = 0.05
+# Slack of the expected number of labels, ceil(COUNT_SLACK / max p): the
+# tag's distribution p is fitted on single draws and comes out a little
+# sharp on samples of several labels (1.0 cut 0.012 to 0.018 micro-F1 on three
+# small tasks of bench_quality.py, 1.25 at most 0.004).
+COUNT_SLACK = 1.25
 # Entries of the score sample used for the all-class median of other scores.
 _MEDIAN_ENTRIES = 2**20
 # The training rows the rule is fitted on: at most this many scores against
-# every class (a random subsample of rows); own-tag scores of this many rows,
-# or this many per class; rows embedded at a time.
-_MAX_SCORE_ENTRIES = 2**17
-_OWN_ROWS, _OWN_PER_CLASS = 2**13, 50
+# every class (a random subsample of rows, at least this many); rows
+# embedded at a time.
+_MAX_SCORE_ENTRIES, _MIN_ROWS = 2**17, 200
 _ROWS = 2**16
 # Rows (and scores at most, with many classes) the softmax scale is fitted on.
 _SOFTMAX_ROWS, _SOFTMAX_ENTRIES = 1000, 2**20
@@ -41,16 +43,19 @@ SMOOTH_EXPONENT = 1.5
 class DecisionRule(NamedTuple):
     """What :func:`fit_decision_rule` fits.
 
-    ``thresholds``: per class, on the share (1-D targets) or on the score
-    (indicator targets). ``slopes``: per class, of the probability sigmoid
-    (indicator targets), and ``offset``, added to every logit.
-    ``softmax_scale``: of the class distribution (1-D targets).
+    ``thresholds``: per class, on the share. ``softmax_scale``: of the
+    distribution ``softmax(softmax_scale * scores)`` of a sample's tag, whose
+    largest value gives the number of labels the sample is expected to have
+    (:func:`margins`). ``margin_slopes``: of the per-label probabilities
+    ``sigmoid(slope * margin)`` (indicator targets), below and above 0.
+    ``score_slope``: of ``sigmoid(score_slope * (score - threshold))`` in
+    rule space, for a ``threshold`` given by the user.
     """
 
     thresholds: np.ndarray
-    slopes: np.ndarray | None = None
-    softmax_scale: float | None = None
-    offset: float = 0.0
+    softmax_scale: float
+    margin_slopes: tuple
+    score_slope: float
 
 
 def weighted_quantile(values, weights, q):
@@ -58,42 +63,6 @@ def weighted_quantile(values, weights, q):
     order = np.argsort(values)
     values, cum = values[order], np.cumsum(weights[order])
     return values[min(np.searchsorted(cum, q * cum[-1]), len(values) - 1)]
-
-
-def grouped_weighted_median(values, weights, groups, n_groups):
-    """Weighted median of ``values`` within each group (NaN for empty ones)."""
-    order = np.lexsort((values, groups))
-    values, weights, groups = values[order], weights[order], groups[order]
-    cum = np.cumsum(weights)
-    totals = np.bincount(groups, weights=weights, minlength=n_groups)
-    before = np.concatenate([[0.0], np.cumsum(totals)[:-1]])
-    last = np.cumsum(np.bincount(groups, minlength=n_groups)) - 1
-    idx = np.minimum(np.searchsorted(cum, before + 0.5 * totals), last)
-    out = np.full(n_groups, np.nan)
-    present = totals > 0
-    out[present] = values[idx[present]]
-    return out
-
-
-def column_weighted_median(values, weights, mask):
-    """Weighted median of each column of ``values`` over the rows in ``mask``.
-
-    ``weights`` has one entry per row; NaN for columns with no row in ``mask``.
-    """
-    V = np.array(values.T, order="C")  # a copy, one class per row
-    rows = np.arange(V.shape[0])
-    if np.all(weights == weights[0]):  # equal weights: the lower median, by a sort
-        V[~mask.T] = np.nan  # sorted last
-        m = mask.sum(axis=0)
-        out = np.sort(V, axis=1)[rows, np.maximum((m + 1) // 2 - 1, 0)]
-        return np.where(m > 0, out, np.nan)
-    order = np.argsort(V, axis=1)
-    w = np.where(mask.T, weights[None, :], 0.0)
-    cum = np.cumsum(np.take_along_axis(w, order, axis=1), axis=1)
-    total = cum[:, -1]
-    idx = (cum >= 0.5 * total[:, None]).argmax(axis=1)
-    out = V[rows, order[rows, idx]]
-    return np.where(total > 0, out, np.nan)
 
 
 def rule_space(scores, metric):
@@ -116,14 +85,6 @@ def rule_space(scores, metric):
     return scores
 
 
-def from_rule_space(values, metric):
-    if metric in ("euclidean", "manhattan"):
-        return -np.sqrt(np.maximum(-values, 0.0))
-    if metric == "kl":
-        return 2.0 * np.log1p(np.maximum(values, -1.0 + 1e-12))
-    return values
-
-
 def typical_scores(own, w_own, R, w_sub, tagged):
     """All-class medians of the own-tag scores ``own`` and of the scores in
     ``R`` of rows not tagged with the class (see :func:`fit_rule`)."""
@@ -136,41 +97,18 @@ def typical_scores(own, w_own, R, w_sub, tagged):
     return weighted_quantile(own, w_own, 0.5), m0_all
 
 
-def fit_rule(own, w_own, cls, R, w_sub, tagged):
-    """Per-class thresholds (rule space) and sigmoid slopes.
-
-    ``own``: rule-space scores of every tagged (sample, class) pair, classes
-    ``cls``, weights ``w_own``. ``R``: rule-space scores of a subsample of rows
-    against every class, row weights ``w_sub``, ``tagged`` marking their tags.
-    Per class, ``m1`` is the median own-tag score and ``m0`` the median score of
-    the rows not tagged with it, both shrunk toward the all-class medians by
-    ``SHRINK`` pseudo-rows; the threshold is ``m0 + TAU (m1 - m0)``. This is
-    the rule for indicator targets, taken as complete label sets.
-    """
-    n_classes = R.shape[1]
-    m1_all, m0_all = typical_scores(own, w_own, R, w_sub, tagged)
-    k1 = np.bincount(cls, weights=w_own, minlength=n_classes) / w_own.mean()
-    m1 = np.nan_to_num(grouped_weighted_median(own, w_own, cls, n_classes))
-    m1 = (k1 * m1 + SHRINK * m1_all) / (k1 + SHRINK)
-    k0 = (~tagged).sum(axis=0)
-    m0 = np.nan_to_num(column_weighted_median(R, w_sub, ~tagged))
-    m0 = (k0 * m0 + SHRINK * m0_all) / (k0 + SHRINK)
-    spread = np.maximum(m1 - m0, 1e-6 * max(abs(m1_all - m0_all), 1e-6))
-    slopes = 2 * np.log(PROBA_AT_TYPICAL / (1 - PROBA_AT_TYPICAL)) / spread
-    return m0 + TAU * spread, slopes
-
-
-def fit_share_rule(shares, w, tagged):
+def fit_share_rule(shares, w, tagged, caps=None):
     """Per-class thresholds on the shares (:func:`_inference.shares`) of rows
-    tagged with one class each, which may leave labels out: ``SHARE``, made
-    consistent with the member counts it implies (:func:`count_consistent`).
+    whose tags may leave labels out: ``SHARE``, made consistent with the
+    member counts it implies (:func:`count_consistent`, with the rows'
+    expected label counts ``caps``).
     """
     start = np.full(shares.shape[1], SHARE)
-    return count_consistent(shares, w, tagged, start)
+    return count_consistent(shares, w, tagged, start, caps=caps)
 
 
-def count_consistent(R, w, tagged, thresholds, steps=None, tol=None):
-    """Lower thresholds where a class has fewer members than its tags imply.
+def count_consistent(R, w, tagged, thresholds, steps=None, tol=None, caps=None):
+    """Move thresholds to where a class has as many members as its tags imply.
 
     A sample with ``k`` labels of which ``j`` are tagged has each of its
     labels tagged with probability ``j / k`` (tags picked at random among a
@@ -182,8 +120,11 @@ def count_consistent(R, w, tagged, thresholds, steps=None, tol=None):
     ``tol``, the threshold moves down until they are within ``tol`` (halfway
     to the next lower score: the middle of a gap between members and
     non-members, not its edge), shrunk toward its start by ``SHRINK``
-    pseudo-rows for rarely tagged classes. Only down: tags leave labels out,
-    they never add any.
+    pseudo-rows for rarely tagged classes. Without ``caps``, only down: tags
+    leave labels out, they never add any. ``caps``: the most labels each
+    row is expected to have (:func:`expected_counts`, at least its tags),
+    which bound ``k``; thresholds then also move up where a class has more
+    members than its tags imply by more than ``tol``.
 
     The estimate rests on the labels already found for the samples tagged
     ``c``, so this corrects classes whose untagged members are found less
@@ -197,6 +138,8 @@ def count_consistent(R, w, tagged, thresholds, steps=None, tol=None):
     n_tags = tagged.sum(axis=1)
     keep = n_tags > 0
     R, w, tagged, n_tags = R[keep], w[keep], tagged[keep], n_tags[keep]
+    if caps is not None:
+        caps = np.maximum(caps[keep], n_tags)
     n = len(R)
     if n == 0:
         return thresholds
@@ -216,34 +159,40 @@ def count_consistent(R, w, tagged, thresholds, steps=None, tol=None):
     start = out[cols]
     for _ in range(steps):
         k = ((R >= out) | tagged).sum(axis=1)
+        if caps is not None:
+            k = np.minimum(k, caps)
         members = (w * k / n_tags) @ tc
         current = out[cols]
         count = w @ (Rc >= current)
         target = np.maximum(count, members / (1 + tol))
+        if caps is not None:
+            target = np.minimum(target, members * (1 + tol))
         pos = np.minimum((reached < target * (1 - 1e-9)).sum(axis=0), n - 1)
         at = ranked[pos, columns]
         below = ranked[np.minimum(lower[pos, columns], n - 1), columns]
         moved = (n_tagged * 0.5 * (at + below) + SHRINK * start) / (n_tagged + SHRINK)
-        out[cols] = np.where(target > count, np.minimum(moved, current), current)
+        out[cols] = np.where(target > count, np.minimum(moved, current),
+                             np.where(target < count, np.maximum(moved, current), current))
     return out
 
 
-def fit_softmax_scale(S, y, weight, spread, smooth=False):
-    """Temperature of ``softmax(beta * scores)`` maximising the likelihood.
+def fit_softmax_scale(S, T, weight, spread, smooth=False):
+    """Temperature of ``softmax(beta * scores)`` maximising the likelihood of
+    the tags: ``T`` holds each row's tags as a distribution (``1 / j`` on
+    each of its ``j`` tags; a tag is one of a sample's labels drawn at random).
 
     With ``smooth``, the likelihood of smoothed targets: ``1 - eps`` on the
-    observed class and ``eps`` spread over the others, ``eps = (n + 2)**-1.5``
-    for ``n`` rows. Few rows that the scores happen to separate would
-    otherwise drive ``beta`` to its bound, and new rows to probabilities of 0.
-    Platt's ``eps = 1 / (n + 2)`` held the scale too low on small data (12
-    held-out rows of wine: 1.9x the reference log loss, against 1.1x); the
-    exponent was chosen on nine data sets (``bench_calibration.py``).
+    tags and ``eps`` spread over the others, ``eps = (n + 2)**-1.5`` for
+    ``n`` rows. Few rows that the scores happen to separate would otherwise
+    drive ``beta`` to its bound, and new rows to probabilities of 0. Platt's
+    ``eps = 1 / (n + 2)`` held the scale too low on small data (12 held-out
+    rows of wine: 1.9x the reference log loss, against 1.1x); the exponent
+    was chosen on nine data sets (``bench_calibration.py``).
     """
     unit = 1.0 / max(spread, 1e-6)
     n, n_classes = S.shape
     eps = (n + 2.0) ** -SMOOTH_EXPONENT if smooth else 0.0
-    T = np.full(S.shape, eps / max(n_classes - 1, 1))
-    T[np.arange(n), y] = 1.0 - eps
+    T = (1.0 - eps) * T + np.where(T > 0, 0.0, eps / max(n_classes - 1, 1))
 
     def nll(log_beta):
         logp = log_softmax(np.exp(log_beta) * unit * S, axis=1)
@@ -253,113 +202,139 @@ def fit_softmax_scale(S, y, weight, spread, smooth=False):
     return float(np.exp(res.x) * unit)
 
 
-def fit_sigmoid_scale(L, Y, weight):
-    """Scale ``a`` and offset ``b`` of ``sigmoid(a L + b)`` maximising the
-    likelihood of the 0/1 labels ``Y`` (rows weighted by ``weight``), with
-    Platt's targets ``(n1 + 1) / (n1 + 2)`` and ``1 / (n0 + 2)`` for ``n1``
-    positive and ``n0`` negative entries."""
-    from scipy.optimize import minimize
-
+def fit_sigmoid_scales(L, Y, weight, start):
+    """Scales ``(a0, a1)`` of ``sigmoid(a L)``, ``a0`` where ``L < 0`` and
+    ``a1`` where ``L >= 0``, maximising the likelihood of the 0/1 labels
+    ``Y`` (rows weighted by ``weight``), with Platt's targets ``(n1 + 1) /
+    (n1 + 2)`` and ``1 / (n0 + 2)`` for ``n1`` positive and ``n0`` negative
+    entries. No offset: the probability is at least 0.5 exactly where ``L >=
+    0``, so it keeps the rule's decisions; each side has its own scale."""
     w = np.broadcast_to(weight[:, None], L.shape)
     n1 = (Y > 0).sum()
     Y = np.where(Y > 0, (n1 + 1) / (n1 + 2), 1 / (Y.size - n1 + 2))
+    scales = []
+    for side in (L < 0, L >= 0):
+        if not side.any():
+            scales.append(start)
+            continue
+        m, y, ws = L[side], Y[side], w[side]
 
-    def nll(ab):
-        z = ab[0] * L + ab[1]
-        # cross-entropy: -Y log sigmoid(z) - (1 - Y) log sigmoid(-z)
-        loss = Y * np.logaddexp(0.0, -z) + (1 - Y) * np.logaddexp(0.0, z)
-        p = expit(z)
-        grad = np.stack([((p - Y) * L * w).sum(), ((p - Y) * w).sum()]) / w.sum()
-        return np.average(loss, weights=w), grad
+        def nll(log_a, m=m, y=y, ws=ws):
+            z = np.exp(log_a) * m
+            # cross-entropy: -y log sigmoid(z) - (1 - y) log sigmoid(-z)
+            return np.average(y * np.logaddexp(0.0, -z) + (1 - y) * np.logaddexp(0.0, z),
+                              weights=ws)
 
-    res = minimize(nll, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B",
-                   bounds=[(1e-3, None), (None, None)])
-    return float(res.x[0]), float(res.x[1])
+        res = minimize_scalar(nll, bounds=(np.log(start) - 5.0, np.log(start) + 5.0),
+                              method="bounded")
+        scales.append(float(np.exp(res.x)))
+    return tuple(scales)
 
 
-def _training_scores(embed, X, tags, mask, E, metric, multilabel, rng):
-    """Scores of a random subsample of training rows.
+def tag_targets(tags, n_classes):
+    """Each row's tags (padded with -1) as a 0/1 indicator."""
+    Y = np.zeros((len(tags), n_classes))
+    r, s = np.nonzero(tags >= 0)
+    Y[r, tags[r, s]] = 1.0
+    return Y
 
-    Returns the rule-space own-tag scores of their tagged (sample, class)
-    pairs with those rows and classes, and the raw embeddings of a smaller
-    subsample (``sub``) of them. The larger sample is for the per-class
-    medians of indicator targets; the share rule of 1-D targets needs the
-    smaller one alone.
+
+def expected_counts(S, softmax_scale):
+    """Most labels each sample is expected to have, ``ceil(COUNT_SLACK / max
+    p)`` for the distribution ``p = softmax(softmax_scale * S)`` of its tag:
+    a sample of ``k`` labels has each tagged with probability ``1 / k``."""
+    Z = softmax_scale * S
+    log_top = Z.max(axis=1) - np.logaddexp.reduce(Z, axis=1)
+    k = np.ceil(COUNT_SLACK * np.exp(-log_top) - 1e-9)
+    return np.clip(k, 1, S.shape[1]).astype(int)
+
+
+def margins(shares, S, rule):
+    """How far each class's share is above the share from which it is
+    predicted: ``rule.thresholds``, raised to the share of the sample's
+    ``k``-th best class for its :func:`expected_counts` ``k``. A class is a
+    label of the sample where the margin is at least 0.
+
+    The thresholds alone let the many classes near a sample in through
+    their noise once there are hundreds of them; the count keeps each label
+    set to the classes the sample's tag could have been drawn from.
     """
+    k = expected_counts(S, rule.softmax_scale)
+    kth = -np.sort(-shares, axis=1)[np.arange(len(k)), k - 1]
+    return shares - np.maximum(rule.thresholds[None, :], kth[:, None])
+
+
+def _training_scores(embed, X, tags, E, metric, rng):
+    """Scores and raw embeddings of a random subsample of training rows,
+    and the indices of those rows."""
     n, n_classes = X.shape[0], E.shape[0]
-    n_own = min(n, max(_OWN_ROWS, _OWN_PER_CLASS * n_classes))
-    n_sub = min(n_own, max(200, _MAX_SCORE_ENTRIES // n_classes))
-    keep = np.sort(rng.choice(n, n_own, replace=False))
-    sub = np.zeros(n_own, dtype=bool)
-    sub[rng.choice(n_own, n_sub, replace=False)] = True
-    if not multilabel:
-        keep, sub = keep[sub], np.ones(n_sub, dtype=bool)
-    own, rows, cls, Z_sub = [], [], [], []
-    for start in range(0, len(keep), _ROWS):
-        r = keep[start:start + _ROWS]
-        Z = embed(X[r])
-        i, slot = np.nonzero(mask[r])
-        c = tags[r[i], slot]
-        own.append(_inference.paired_similarity(
-            _inference.sample_space(Z[i], metric), E[c], metric))
-        rows.append(r[i])
-        cls.append(c)
-        Z_sub.append(Z[sub[start:start + _ROWS]])
-    own = rule_space(np.concatenate(own), metric)
-    return own, np.concatenate(rows), np.concatenate(cls), keep[sub], np.concatenate(Z_sub)
+    keep = np.sort(rng.choice(n, min(n, max(_MIN_ROWS, _MAX_SCORE_ENTRIES // n_classes)),
+                              replace=False))
+    Z = np.vstack([embed(X[keep[s:s + _ROWS]]) for s in range(0, len(keep), _ROWS)])
+    return keep, Z, _inference.scores(Z, E, metric)
 
 
-def fit_decision_rule(embed, X, tags, mask, weight, E, metric, multilabel, rng,
-                      held_out=None):
-    """Thresholds from the training rows; probability scales from the rows
-    ``held_out`` of training, where given, else from the training rows.
+def _own_scores(S, tags):
+    """Rule-space scores of the rows' tagged classes, and their row indices."""
+    r, s = np.nonzero(tags >= 0)
+    return S[r, tags[r, s]], r
+
+
+def fit_decision_rule(embed, X, tags, weight, E, metric, rng, held_out=None):
+    """The membership rule from the training rows; the probability scales
+    from the rows ``held_out`` of training, where given, else from the
+    training rows.
 
     ``embed`` maps rows of ``X`` to raw embeddings; ``E`` is the mapped class
-    table; ``tags``, ``mask`` and ``weight`` are the training rows' tags, tag
-    weights and row weights; ``held_out`` the same four for held-out rows
-    (the encoder has fitted the training rows, whose scores are sharper
-    than those of new rows: scales fitted on them are overconfident).
+    table; ``tags`` and ``weight`` are the training rows' tags (padded with
+    -1) and row weights; ``held_out`` the same three for held-out rows (the
+    encoder has fitted the training rows, whose scores are sharper than those
+    of new rows: scales fitted on them are overconfident). One rule whatever
+    the form of the tags: one per row or several, as labels or an indicator.
     Returns a :class:`DecisionRule`.
     """
-    own, rows, cls, sub, Z_sub = _training_scores(embed, X, tags, mask, E, metric,
-                                                  multilabel, rng)
-    S = _inference.scores(Z_sub, E, metric)
-    R = rule_space(S, metric)
-    tagged = np.zeros(S.shape, dtype=bool)
-    r, s = np.nonzero(mask[sub])
-    tagged[r, tags[sub][r, s]] = True
-    if multilabel:
-        thresholds, slopes = fit_rule(own, weight[rows], cls, R, weight[sub], tagged)
-        scale, offset = 1.0, 0.0
-        if held_out is not None:
-            X_h, tags_h, _, w_h = held_out
-            Y_h = np.zeros((len(tags_h), E.shape[0]))
-            r, s = np.nonzero(tags_h >= 0)
-            Y_h[r, tags_h[r, s]] = 1.0
-            R_h = rule_space(_inference.scores(embed(X_h), E, metric), metric)
-            scale, offset = fit_sigmoid_scale(slopes * (R_h - thresholds), Y_h, w_h)
-        return DecisionRule(from_rule_space(thresholds, metric), scale * slopes,
-                            offset=offset)
+    sub, Z_sub, S = _training_scores(embed, X, tags, E, metric, rng)
+    tags_sub, w_sub = tags[sub], weight[sub]
+    tagged = tag_targets(tags_sub, E.shape[0]) > 0
     shares = _inference.shares(_inference.sample_space(Z_sub, metric), E, metric, S)
-    thresholds = fit_share_rule(shares, weight[sub], tagged)
-    m1, m0 = typical_scores(own, weight[rows], R, weight[sub], tagged)
+    R = rule_space(S, metric)
+    own, rows = _own_scores(R, tags_sub)
+    m1, m0 = typical_scores(own, w_sub[rows], R, w_sub, tagged)
+    score_slope = 2 * np.log(PROBA_AT_TYPICAL / (1 - PROBA_AT_TYPICAL)) / max(m1 - m0, 1e-6)
+    slope = np.log(PROBA_AT_TYPICAL / (1 - PROBA_AT_TYPICAL)) / (1.0 - SHARE)
     few = slice(0, max(20, min(_SOFTMAX_ROWS, _SOFTMAX_ENTRIES // E.shape[0])))
-    S, y, w = S[few], tags[sub, 0][few], weight[sub][few]
+    S_fit, tags_fit, w_fit, Z_fit = S[few], tags_sub[few], w_sub[few], Z_sub[few]
     if held_out is not None:
-        X_h, tags_h, _, w_h = held_out
-        S, y, w = _inference.scores(embed(X_h[few]), E, metric), tags_h[few, 0], w_h[few]
-    scale = fit_softmax_scale(S, y, w, m1 - m0, smooth=held_out is not None)
-    return DecisionRule(thresholds, softmax_scale=scale)
+        X_h, tags_h, w_h = held_out
+        Z_fit = embed(X_h[few])
+        S_fit, tags_fit, w_fit = _inference.scores(Z_fit, E, metric), tags_h[few], w_h[few]
+    Y_fit = tag_targets(tags_fit, E.shape[0])
+    scale = fit_softmax_scale(S_fit, Y_fit / Y_fit.sum(axis=1, keepdims=True), w_fit,
+                              m1 - m0, smooth=held_out is not None)
+    thresholds = fit_share_rule(shares, w_sub, tagged, expected_counts(S, scale))
+    rule = DecisionRule(thresholds, scale, (slope, slope), score_slope)
+    if held_out is None or tags.shape[1] == 1:
+        return rule
+    # per-label probabilities, fitted where rows carry several tags (single
+    # tags would count every untagged label as a negative)
+    sh = _inference.shares(_inference.sample_space(Z_fit, metric), E, metric, S_fit)
+    return rule._replace(
+        margin_slopes=fit_sigmoid_scales(margins(sh, S_fit, rule), Y_fit, w_fit, slope))
 
 
-def probabilities(S, rule, thresholds, metric, multilabel):
-    """Probabilities from scores ``S``: ``softmax(scale * S)`` for 1-D
-    targets; independent ``sigmoid(slope_c * (S - threshold_c))`` in rule
-    space for indicator targets, clipped to ``(0, 1)``."""
+def probabilities(S, shares, rule, multilabel, threshold=None, metric=None):
+    """Probabilities from scores ``S`` (and ``shares``): ``softmax(scale *
+    S)`` for 1-D targets; for indicator targets, independent
+    ``sigmoid(slope * margin)`` (:func:`margins`), at least 0.5
+    exactly where a label is predicted, or with a ``threshold`` on the
+    scores, ``sigmoid(score_slope * (S - threshold))`` in rule space; clipped
+    to ``(0, 1)``."""
     if not multilabel:
         return softmax(rule.softmax_scale * S, axis=1)
+    if threshold is None:
+        M = margins(shares, S, rule)
+        L = np.where(M < 0, rule.margin_slopes[0], rule.margin_slopes[1]) * M
+    else:
+        L = rule.score_slope * (rule_space(S, metric) - rule_space(threshold, metric))
     eps = np.finfo(np.float64).eps
-    t = rule_space(thresholds, metric)
-    P = expit(rule.slopes * (rule_space(S, metric) - t) + rule.offset)
-    return np.clip(P, eps, 1 - eps)
-
+    return np.clip(expit(L), eps, 1 - eps)

@@ -112,18 +112,19 @@ def shares(z, e, metric, S=None):
     return C
 
 
-def score_chunks(Z, E, metric, share=False):
+def score_chunks(Z, E, metric, with_shares=False):
     """Yield ``(rows, scores)`` of raw embeddings ``Z`` against mapped classes
-    ``E`` (with ``share``, :func:`shares` instead), a few million values at a
-    time, so that callers that reduce the scores (argmax, thresholds) never
-    hold all of them at once."""
+    ``E`` (with ``with_shares``, ``(rows, scores, shares)``, see
+    :func:`shares`), a few million values at a time, so that callers that
+    reduce the scores (argmax, thresholds) never hold all of them at once."""
     n_classes, dim = E.shape
     per_row = n_classes * (dim if metric == "manhattan" else 1)
     step = max(1, _CHUNK // per_row)
-    measure = shares if share else similarity
     for start in range(0, Z.shape[0], step):
         rows = slice(start, start + step)
-        yield rows, measure(sample_space(Z[rows], metric), E, metric)
+        z = sample_space(Z[rows], metric)
+        S = similarity(z, E, metric)
+        yield (rows, S, shares(z, E, metric, S)) if with_shares else (rows, S)
 
 
 def scores(Z, E, metric):

@@ -132,9 +132,10 @@ def weighted_rows(X, tags, sample_weight, classes, class_weight, check_classes=T
     return X, tags, tag_weights(tags, classes, class_weight), weight
 
 
-def validation_split(tags, fraction, multilabel, rng):
-    """Rows held out for early stopping (stratified on 1-D y where possible),
-    keeping at least one row of every class in training.
+def validation_split(tags, fraction, rng):
+    """Rows held out for early stopping (stratified on the tag where every
+    row has one, as 1-D labels or an indicator, where possible), keeping at
+    least one row of every class in training.
 
     None when there are too few rows to hold any out.
     """
@@ -143,7 +144,7 @@ def validation_split(tags, fraction, multilabel, rng):
     if n_val < 1 or n - n_val < 2:
         return None
     stratify = None
-    if not multilabel:
+    if tags.shape[1] == 1:
         counts = np.bincount(tags[:, 0])
         if counts[counts > 0].min() >= 2 and n_val >= (counts > 0).sum():
             stratify = tags[:, 0]

