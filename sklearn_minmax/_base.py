@@ -98,19 +98,22 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
             self.__dict__.update(state)
             raise
 
-    def _record(self, result, validated, first_call):
-        """The history attributes, as in ``MLPClassifier``."""
+    def _record(self, result, validated, first_call, incremental):
+        """The history attributes, as in ``MLPClassifier``: the curves
+        continue across ``warm_start`` fits and ``partial_fit`` calls, and
+        ``n_iter_`` counts the epochs of the last ``fit`` (of every
+        ``partial_fit`` call)."""
+        previous = [] if first_call else self.loss_curve_
+        self.loss_curve_ = previous + result.loss_curve
         if validated:
-            self.validation_scores_ = result.validation_scores
-            self.best_validation_score_ = max(result.validation_scores)
+            before = None if first_call else self.validation_scores_
+            self.validation_scores_ = (before or []) + result.validation_scores
+            self.best_validation_score_ = max(self.validation_scores_)
             self.best_loss_ = None
         else:
             self.validation_scores_ = self.best_validation_score_ = None
-            self.best_loss_ = min(result.loss_curve)
-        # warm_start and partial_fit continue the curve
-        previous = [] if first_call else self.loss_curve_
-        self.loss_curve_ = previous + result.loss_curve
-        self.n_iter_ = len(self.loss_curve_)
+            self.best_loss_ = min(self.loss_curve_)
+        self.n_iter_ = len(self.loss_curve_) if incremental else len(result.loss_curve)
 
     def _train_mlp(self, data, val, config, first_call, rng):
         """Train the built-in MLP encoder; its weights end up as numpy arrays."""

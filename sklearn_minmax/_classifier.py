@@ -11,7 +11,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _decision, _targets
@@ -127,17 +127,20 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         and creeps down long after accuracy has settled (at 1e-4, small fits
         ran to ``max_iter``).
 
-    n_iter_no_change : int, default=20
+    n_iter_no_change : int or np.inf, default=20
         See ``tol``; 20, as on noisy data accuracy still grows while the
-        held-out loss barely moves.
+        held-out loss barely moves. ``np.inf`` runs ``max_iter`` epochs (with
+        ``early_stopping``, still keeping the best epoch's weights).
 
     class_weight : dict, "balanced" or None, default=None
         Weight of each class's pull terms, ``{label: weight}``; "balanced"
         uses ``n_tags / (n_classes * tags of the class)``.
 
     warm_start : bool, default=False
-        Continue from the previous fit's weights and optimizer state;
-        ``loss_curve_`` and ``n_iter_`` keep counting, as in ``MLPClassifier``.
+        Continue from the previous fit's weights and optimizer state, on
+        the same classes; as in ``MLPClassifier``, ``loss_curve_`` and
+        ``validation_scores_`` continue, while ``n_iter_`` counts the epochs
+        of this fit, which runs up to ``max_iter`` of them.
 
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and negative sampling. No global random
@@ -255,7 +258,8 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
+                             Options(Real, {np.inf})],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
@@ -349,7 +353,7 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
             raise ValueError("classes must be passed on the first call to partial_fit.")
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    def _set_targets(self, y, classes, first_call):
+    def _set_targets(self, y, classes, first_call, incremental):
         """Tags of ``y`` (see ``_targets.encode_tags``); on the first call,
         ``classes_`` and the kind of target, which later calls must match."""
         y, multilabel = _targets.check_targets(y)
@@ -361,6 +365,8 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
                 self.classes_ = np.unique(y) if classes is None else np.unique(classes)
         else:
             _targets.check_same_form(y, multilabel, self._multilabel, len(self.classes_))
+            if not incremental and not multilabel:
+                _targets.check_same_classes(y, self.classes_)
         if multilabel:
             self._y_dtype = y.dtype
         return _targets.encode_tags(y, self.classes_)
@@ -385,7 +391,7 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         )
 
     def _fit_validated(self, X, y, sample_weight, incremental, classes, first_call):
-        tags = self._set_targets(y, classes, first_call)
+        tags = self._set_targets(y, classes, first_call, incremental)
         rng = _random_state(self.random_state)
         declared = incremental and (classes is not None or self._multilabel)
         data = _targets.weighted_rows(X, tags, sample_weight, self.classes_,
@@ -401,7 +407,7 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         config = self._training_config(incremental, data[0].shape[0])
         train = self._train_keras if self.encoder is not None else self._train_mlp
         result = train(data, val, config, first_call, rng)
-        self._record(result, val is not None, first_call)
+        self._record(result, val is not None, first_call, incremental)
         self._max_norm = config.max_norm
         self._n_features_out = self.class_embeddings_.shape[1]
         if not result.converged and not incremental:

@@ -50,6 +50,19 @@ def check_same_form(y, multilabel, first_multilabel, n_classes):
         )
 
 
+def check_same_classes(y, classes):
+    """Raise unless the labels of ``y`` are ``classes`` (a ``warm_start``
+    fit continues the previous fit's classes, as in ``MLPClassifier``)."""
+    present = np.unique(y)
+    if len(present) != len(classes) or (present != classes).any():
+        raise ValueError(
+            "warm_start can only be used where y has the same classes as in the "
+            f"previous call to fit: {classes.tolist()[:10]}; got "
+            f"{present.tolist()[:10]}. Use partial_fit for batches that hold some "
+            "of the classes."
+        )
+
+
 def encode_tags(y, classes):
     """Tags as a padded ``(n_samples, k)`` array of class indices (-1: none).
 

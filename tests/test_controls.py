@@ -9,6 +9,7 @@ from sklearn.datasets import make_blobs, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import recall_score
 from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_minmax import MinMaxClassifier
@@ -58,13 +59,38 @@ def test_warm_start_continues_from_previous_weights(data):
     first_curve = list(clf.loss_curve_)
     embeddings = clf.class_embeddings_.copy()
     clf.set_params(warm_start=True).fit(X, y)
-    # the second fit starts where the first ended, not from scratch
-    assert clf.loss_curve_[:10] == first_curve and clf.n_iter_ == 20
+    # the second fit starts where the first ended, not from scratch; as in
+    # MLPClassifier, the curves continue and n_iter_ counts this fit's epochs
+    assert clf.loss_curve_[:10] == first_curve and clf.n_iter_ == 10
+    assert len(clf.loss_curve_) == len(clf.validation_scores_) == 20
     assert clf.loss_curve_[10] < first_curve[0]
     assert clf.loss_curve_[10] == pytest.approx(first_curve[-1], rel=0.2)
     assert not np.array_equal(clf.class_embeddings_, embeddings)
     cold = clone(clf).set_params(warm_start=False).fit(X, y)
     assert cold.loss_curve_[0] == pytest.approx(first_curve[0])
+
+
+def test_warm_start_runs_max_iter_epochs_each_fit_as_mlp_classifier(data):
+    X, y = data
+    params = dict(max_iter=4, warm_start=True, n_iter_no_change=np.inf, random_state=0)
+    ours = MinMaxClassifier(**params).fit(X, y)
+    theirs = MLPClassifier(early_stopping=True, **params).fit(X, y)
+    for est in (ours, theirs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.set_params(max_iter=6).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_ == 6
+    assert len(ours.loss_curve_) == len(theirs.loss_curve_) == 10
+    assert len(ours.validation_scores_) == len(theirs.validation_scores_) == 10
+
+
+def test_warm_start_refuses_other_classes(data):
+    X, y = data
+    clf = MinMaxClassifier(max_iter=2, warm_start=True, random_state=0).fit(X, y)
+    keep = y != y[0]
+    with pytest.raises(ValueError, match="warm_start can only be used where y has the "
+                       "same classes"):
+        clf.fit(X[keep], y[keep])
 
 
 def test_warm_start_continues_the_optimizer(data):
