@@ -70,9 +70,17 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         Distance ``D`` between a sample and a class embedding. See Notes.
 
     n_negatives : int, default=None
-        None pushes apart all pairs of classes at every step (exact; memory
-        O(n_classes^2)). An integer instead pushes each example's class away
-        from ``n_negatives`` classes sampled uniformly, for large label sets.
+        None pushes apart all pairs of classes at every step (exact; with the
+        cosine metric, memory O(n_components^2) and time O(n_classes
+        n_components^2) a step, otherwise O(n_classes^2)). An integer updates
+        only the classes a batch touches, its tags and ``n_negatives``
+        classes sampled per example, for large label sets (the loss reported
+        estimates the push from the sampled classes). With the cosine metric
+        and the built-in encoder on dense input, each touched class is still
+        pushed from every other class, through a running Gram matrix of the
+        class table, so that it ranks as the full push does; otherwise from
+        its sampled classes only. The user guide's "many labels" page says
+        which to use when.
 
     max_norm : float, default=None
         Bound on the norm of the class embeddings (L2 for "euclidean" and

@@ -363,21 +363,32 @@ def cosine_minmax_gradients(z, tags, tag_mask, sample_weight, class_embeddings,
 
 
 def sampled_cosine_minmax_gradients(z, tags, tag_mask, sample_weight, class_embeddings,
-                                    push_weight, n_negatives, seed):
+                                    push_weight, n_negatives, seed, gram):
     """:func:`minmax_loss` with the cosine metric and ``n_negatives`` sampled
-    negatives, and its gradients, in closed form (see
-    :func:`cosine_minmax_gradients`).
+    negatives, in closed form, with the full push's gradient on the classes
+    the batch touches.
 
-    Only the rows of ``class_embeddings`` a batch touches (its tags, and its
-    first tags' sampled negatives) have a gradient: it is returned as a
-    ``tf.IndexedSlices``, with repeated rows, as the automatic gradient of
-    the gathers would give it.
+    The loss is :func:`minmax_loss`'s (its push sampled); its gradient in
+    ``z`` is exact. The class table's gradient is the pull's plus, on each
+    class the batch touches (its tags and its first tags' sampled
+    negatives), the gradient of the push over *all* pairs of classes, that
+    of :func:`cosine_minmax_gradients`: ``4 push_weight / C * (G v)_c``,
+    with ``G v = V (V^T V) - v`` read from ``gram``, the ``d x d`` Gram matrix
+    ``V^T V`` of the unit class vectors, kept up to date by the caller. A
+    sampled push is an estimate of the full one whose noise grows with the
+    number of classes, and unscaled it is too weak to spread the classes
+    (at 200 classes, ``n_negatives=20``: mAP 0.61 against 0.68 with the full
+    push); this one costs ``O(rows d**2)`` a step, whatever the number of
+    classes. Only touched rows have a gradient, returned as a
+    ``tf.IndexedSlices`` with repeated rows.
 
     Returns
     -------
     loss : scalar tensor
     dz : tensor of the shape of ``z``
     d_class_embeddings : tf.IndexedSlices
+    rows, units : the touched classes and their unit vectors before the
+        update (to update ``gram``)
     """
     batch = tf.cast(tf.shape(z)[0], z.dtype)
     u, u_norm, top = _cosine_rows(z)
@@ -388,25 +399,30 @@ def sampled_cosine_minmax_gradients(z, tags, tag_mask, sample_weight, class_embe
     dv = -weight[:, :, None] * u[:, None, :]
     table_shape = _shape(class_embeddings)
     negatives = sample_negatives(tags[:, 0], table_shape[0], n_negatives, seed)
-    pos, pos_norm = _unit_rows(tf.gather(class_embeddings, tags[:, 0]))  # (b, d)
-    neg, neg_norm = _unit_rows(tf.gather(class_embeddings, negatives))   # (b, n, d)
-    dots = tf.reduce_sum(pos[:, None, :] * neg, axis=-1)                 # (b, n)
-    # push_weight * n_negatives * sum_i w_i mean_j dots_ij**2 / batch
-    push = (push_weight * sample_weight / batch)[:, None] * dots
+    pos, _ = _unit_rows(tf.gather(class_embeddings, tags[:, 0]))      # (b, d)
+    neg, _ = _unit_rows(tf.gather(class_embeddings, negatives))       # (b, n, d)
+    dots = tf.reduce_sum(pos[:, None, :] * neg, axis=-1)              # (b, n)
+    # the loss: push_weight * n_negatives * sum_i w_i mean_j dots_ij**2 / batch
     loss = (tf.reduce_sum(weight) + tf.reduce_sum(u * du)
-            + tf.reduce_sum(push * dots))
-    d_pos = 2.0 * tf.reduce_sum(push[:, :, None] * neg, axis=1)
-    d_neg = 2.0 * push[:, :, None] * pos[:, None, :]
+            + tf.reduce_sum((push_weight * sample_weight / batch)[:, None] * tf.square(dots)))
+    rows, _ = tf.unique(tf.concat([tf.boolean_mask(tags, tag_mask > 0),
+                                   tf.reshape(negatives, [-1])], axis=0))
+    units, norms = _unit_rows(tf.gather(class_embeddings, rows))
+    scale = 4.0 * push_weight / tf.cast(table_shape[0], z.dtype)
+    own = tf.reduce_sum(tf.square(units), axis=-1, keepdims=True)
+    d_push = scale * (tf.matmul(units, gram) - own * units)
     d = tf.shape(z)[-1]
-    values = tf.concat([
-        tf.reshape(_unit_rows_grad(dv, v, v_norm), [-1, d]),
-        _unit_rows_grad(d_pos, pos, pos_norm),
-        tf.reshape(_unit_rows_grad(d_neg, neg, neg_norm), [-1, d]),
-    ], axis=0)
-    indices = tf.concat([tf.reshape(tagged, [-1]), tags[:, 0],
-                         tf.reshape(negatives, [-1])], axis=0)
+    values = tf.concat([tf.reshape(_unit_rows_grad(dv, v, v_norm), [-1, d]),
+                        _unit_rows_grad(d_push, units, norms)], axis=0)
+    indices = tf.concat([tf.reshape(tagged, [-1]), rows], axis=0)
     d_table = tf.IndexedSlices(values, indices, table_shape)
-    return loss, _unit_rows_grad(du, u, u_norm) / top, d_table
+    return loss, _unit_rows_grad(du, u, u_norm) / top, d_table, rows, units
+
+
+def unit_gram(class_embeddings):
+    """``V^T V`` of the unit class vectors ``V`` (``d x d``)."""
+    units, _ = _unit_rows(class_embeddings)
+    return tf.matmul(units, units, transpose_a=True)
 
 
 def _cosine_rows(z):

@@ -19,7 +19,12 @@ import numpy as np
 
 from ._backend import tf
 from ._config import AdamState, MLPWeights
-from ._loss_ops import cosine_minmax_gradients, sampled_cosine_minmax_gradients
+from ._loss_ops import (
+    _unit_rows,
+    cosine_minmax_gradients,
+    sampled_cosine_minmax_gradients,
+    unit_gram,
+)
 from ._training import _data, _epochs, _sampled, _Trainer
 
 _ACTIVATIONS = {
@@ -116,6 +121,9 @@ class _MLPTrainer(_Trainer):
         self.weights = slots("param", trainable=True)
         self.m, self.v, self.best = slots("m"), slots("v"), slots("best")
         self.t = tf.Variable(0.0, trainable=False)
+        # V^T V of the unit class vectors, for the push of sampled steps
+        self.gram = tf.Variable(tf.zeros([0, 0]), shape=[None, None], trainable=False,
+                                name="gram")
         self.table = self.weights.class_embeddings
         vec = tf.TensorSpec([None], tf.float32)
         if sparse:
@@ -162,9 +170,9 @@ class _MLPTrainer(_Trainer):
         :meth:`_keep_best` if ``kept_best``) and release the memory it holds."""
         out = (self._read(self.best if kept_best else self.weights),
                AdamState(self._read(self.m), self._read(self.v), float(self.t.numpy())))
-        for slots in (self.weights, self.m, self.v, self.best):
-            for var in self._flat(slots):
-                var.assign(tf.zeros([0] * len(var.shape)))
+        for var in [*(v for slots in (self.weights, self.m, self.v, self.best)
+                      for v in self._flat(slots)), self.gram]:
+            var.assign(tf.zeros([0] * len(var.shape)))
         return out
 
     def _rows(self, X):
@@ -201,8 +209,8 @@ class _MLPTrainer(_Trainer):
         grads = [g + decay * p if j < n_layers else g
                  for j, (p, g) in enumerate(zip(params, grads))]
         update = self._adam(hyper)
-        for p, g, m, v in zip(params, grads, self._flat(self.m), self._flat(self.v)):
-            update(p, g, m, v)
+        return [update(p, g, m, v)
+                for p, g, m, v in zip(params, grads, self._flat(self.m), self._flat(self.v))]
 
     def _closed_form_step(self, X, idx, tags, mask, weight, seed, hyper, nb):
         """The update of :meth:`_step` for the loss of :meth:`_batch_loss`,
@@ -216,15 +224,29 @@ class _MLPTrainer(_Trainer):
                  tf.gather(weight, idx) / hyper["mean_weight"], self.table,
                  hyper["push_weight"])
         if self.sampled:
-            loss, dz, d_table = sampled_cosine_minmax_gradients(
-                *batch, tf.cast(hyper["n_negatives"], tf.int32), seed)
+            loss, dz, d_table, rows, before = sampled_cosine_minmax_gradients(
+                *batch, tf.cast(hyper["n_negatives"], tf.int32), seed, self.gram)
         else:
             loss, dz, d_table = cosine_minmax_gradients(*batch)
         d_coefs, d_intercepts = backward(coefs, inputs, dz, self.activation)
         objective = loss + self._penalty(hyper, nb)
         with tf.control_dependencies([objective]):
-            self._apply([*d_coefs, *d_intercepts, d_table], hyper, nb)
+            applied = self._apply([*d_coefs, *d_intercepts, d_table], hyper, nb)
+        if self.sampled:  # the Gram matrix follows the touched rows
+            with tf.control_dependencies(applied):
+                after, _ = _unit_rows(tf.gather(self.table, rows))
+                change = (tf.matmul(after, after, transpose_a=True)
+                          - tf.matmul(before, before, transpose_a=True))
+                with tf.control_dependencies([self.gram.assign_add(change)]):
+                    return tf.identity(objective)
         return objective
+
+    def _start_epoch(self):
+        """Refresh the Gram matrix of sampled steps from the table (so that
+        float32 rounding does not accumulate over the epochs)."""
+        if self.closed_form and self.sampled:
+            return [self.gram.assign(unit_gram(self.table))]
+        return []
 
     def _adam(self, hyper):
         lr, b1, b2, eps = (hyper[k] for k in ("learning_rate", "beta_1", "beta_2",
@@ -241,13 +263,12 @@ class _MLPTrainer(_Trainer):
                 v_rows = b2 * tf.gather(v, rows) + (1.0 - b2) * tf.square(g)
                 m.scatter_update(tf.IndexedSlices(m_rows, rows))
                 v.scatter_update(tf.IndexedSlices(v_rows, rows))
-                p.scatter_sub(tf.IndexedSlices(step * m_rows / (tf.sqrt(v_rows) + eps),
-                                               rows))
-            else:  # one fused kernel per variable
-                tf.raw_ops.ResourceApplyAdam(
-                    var=p.handle, m=m.handle, v=v.handle, beta1_power=b1_power,
-                    beta2_power=b2_power, lr=lr, beta1=b1, beta2=b2, epsilon=eps,
-                    grad=g)
+                return p.scatter_sub(tf.IndexedSlices(
+                    step * m_rows / (tf.sqrt(v_rows) + eps), rows)).op
+            # one fused kernel per variable
+            return tf.raw_ops.ResourceApplyAdam(
+                var=p.handle, m=m.handle, v=v.handle, beta1_power=b1_power,
+                beta2_power=b2_power, lr=lr, beta1=b1, beta2=b2, epsilon=eps, grad=g)
 
         return update
 

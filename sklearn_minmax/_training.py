@@ -217,9 +217,14 @@ class _Trainer:
                 self._step(tape, loss, objective, hyper, nb)
             return i + 1, total + objective * nb
 
-        _, total = tf.while_loop(lambda i, _: i < n_batches, body,
-                                 (tf.constant(0), tf.constant(0.0)))
+        with tf.control_dependencies(self._start_epoch() if update else []):
+            _, total = tf.while_loop(lambda i, _: i < n_batches, body,
+                                     (tf.constant(0), tf.constant(0.0)))
         return total / tf.cast(n, tf.float32)
+
+    def _start_epoch(self):
+        """Operations to run before an epoch of updates (none here)."""
+        return []
 
     def _rows(self, X):
         return X

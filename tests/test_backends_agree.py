@@ -84,6 +84,7 @@ def test_closed_form_gradients_match_automatic_ones(activation, n_tags, n_classe
         cosine_minmax_gradients,
         minmax_loss,
         sampled_cosine_minmax_gradients,
+        unit_gram,
     )
 
     rng = np.random.RandomState(n_tags + n_classes)
@@ -107,12 +108,20 @@ def test_closed_form_gradients_match_automatic_ones(activation, n_tags, n_classe
 
     inputs, z = _mlp_training.forward(coefs, intercepts, const(X), activation)
     if n_negatives is None:
-        closed = cosine_minmax_gradients(z, tags, mask, weight, table, 0.7)
+        closed_loss, dz, d_table = cosine_minmax_gradients(z, tags, mask, weight, table,
+                                                           0.7)
     else:
-        closed = sampled_cosine_minmax_gradients(z, tags, mask, weight, table, 0.7,
-                                                 n_negatives, seed)
-        assert isinstance(closed[2], tf.IndexedSlices)  # touched rows only
-    closed_loss, dz, d_table = closed
+        closed_loss, dz, d_table, rows, _ = sampled_cosine_minmax_gradients(
+            z, tags, mask, weight, table, 0.7, n_negatives, seed, unit_gram(table))
+        assert isinstance(d_table, tf.IndexedSlices)  # touched rows only
+        # the table's gradient: the pull's, and the push over all pairs on
+        # the touched rows (a sampled push is only the reported loss)
+        with tf.GradientTape() as tape:
+            tape.watch(table)
+            full = minmax_loss(z, tags, table, tag_mask=mask, sample_weight=weight,
+                               push_weight=0.7)
+        touched = np.isin(np.arange(n_classes), rows.numpy())
+        expected[-1] = tf.where(touched[:, None], tape.gradient(full, table), 0.0)
     d_table = tf.convert_to_tensor(d_table)
     d_coefs, d_intercepts = _mlp_training.backward(coefs, inputs, dz, activation)
     np.testing.assert_allclose(closed_loss.numpy(), loss.numpy(), rtol=1e-5)
@@ -121,11 +130,36 @@ def test_closed_form_gradients_match_automatic_ones(activation, n_tags, n_classe
                                    atol=1e-5 * np.abs(want.numpy()).max())
 
 
-@pytest.mark.parametrize("n_negatives", [None, 1])
+def test_sampled_steps_keep_the_gram_matrix_of_the_table():
+    """With sampled negatives, the push reads a running ``V^T V`` of the
+    unit class vectors; after an epoch of lazy updates it is the table's."""
+    from sklearn_minmax._config import MLPWeights
+    from sklearn_minmax._loss_ops import unit_gram
+
+    rng = np.random.RandomState(0)
+    X, y = rng.standard_normal((300, 4)).astype(np.float32), rng.randint(0, 40, 300)
+    clf = MinMaxClassifier(n_negatives=3, max_iter=1, random_state=0).fit(X, y)
+    weights = MLPWeights(*[[np.asarray(a, np.float32) for a in part]
+                           for part in (clf.coefs_, clf.intercepts_)],
+                         np.asarray(clf.class_embeddings_, np.float32))
+    config = dataclasses.replace(clf._training_config(True, len(X)), batch_size=32)
+    trainer = _mlp_training._MLPTrainer(len(weights.coefs), "relu", "cosine", False, True)
+    tags = np.searchsorted(clf.classes_, y)[:, None].astype(np.int32)
+    data = _training._data(X, tags, np.ones(tags.shape), np.ones(len(X)), tf.constant(X))
+    trainer.load(weights, None)
+    _training._epochs(trainer, data, config, np.random.RandomState(0), None)
+    np.testing.assert_allclose(trainer.gram.numpy(), unit_gram(trainer.table).numpy(),
+                               atol=1e-4)
+    assert not np.allclose(trainer.table.numpy(), weights.class_embeddings)
+    trainer.unload()
+
+
+@pytest.mark.parametrize("n_negatives", [None])
 def test_closed_form_epoch_updates_as_the_automatic_one(n_negatives):
-    """A compiled epoch of the cosine trainer (closed-form gradients, lazy
-    Adam with sampled negatives) moves the weights as the automatic
-    gradient's epoch does."""
+    """A compiled epoch of the cosine trainer (closed-form gradients) moves
+    the weights as the automatic gradient's epoch does. (With sampled
+    negatives the closed-form step pushes the touched classes from all
+    others, not from the sampled ones: see the test above.)"""
     from sklearn_minmax._config import MLPWeights
 
     X, y, _, _ = make_partial_tags(n_samples=300, n_classes=3, random_state=0)
