@@ -4,6 +4,7 @@ backend, the embedding, ``to_keras`` and pickling."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import numbers
 import os
 import sys
 import warnings
@@ -83,12 +84,13 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
                           and hasattr(self, "class_embeddings_"))
         state = dict(self.__dict__)
         try:
-            if self.encoder is None:
+            numeric = self._numeric_input(X)
+            if numeric:
                 _check_numeric_frame(X)
             _targets.check_label_lists(y)
             X, y = validate_data(self, X, y, multi_output=True, reset=first_call,
-                                 **self._X_checks())
-            if self.encoder is None:
+                                 **self._X_checks(numeric))
+            if numeric:
                 X = _check_range(X).astype(np.float32)
             return self._fit_validated(X, y, sample_weight, incremental, classes,
                                        first_call)
@@ -169,19 +171,37 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
     def _hidden_layers(self):
         return self.hidden_layer_sizes
 
-    def _X_checks(self):
-        """What X may be: numeric 2-D for the MLP; as the Keras encoder takes it."""
+    def _numeric_input(self, X):
+        """Whether ``X`` gets the numeric checks: always for the built-in
+        encoder; for a Keras encoder, unless it is text (strings) or other
+        objects the encoder reads."""
+        if self.encoder is None or sp.issparse(X):
+            return True
+        if hasattr(X, "dtypes") and not hasattr(X, "dtype"):  # a DataFrame
+            return all(getattr(d, "kind", "O") in "fiub" for d in X.dtypes)
+        X = X if hasattr(X, "dtype") else np.asarray(X)
+        if X.dtype.kind == "O" and X.size:  # numbers held as objects are numbers
+            return isinstance(np.ravel(X)[0], (numbers.Number, np.number))
+        return X.dtype.kind in "fiub"
+
+    def _X_checks(self, numeric=True):
+        """What X may be: numeric 2-D (dense or sparse) for the MLP; numeric
+        of two or more dimensions, dense and finite, for a Keras encoder, or
+        what it reads (text, objects) as it is."""
         if self.encoder is None:
             return dict(accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
+        if numeric:
+            return dict(dtype=[np.float64, np.float32], allow_nd=True)
         return dict(dtype=None, ensure_2d=False, allow_nd=True,
                     ensure_all_finite=False)
 
     def _validate_X(self, X):
         check_is_fitted(self)
-        if self.encoder is None:
+        numeric = self._numeric_input(X)
+        if numeric:
             _check_numeric_frame(X)
-        X = validate_data(self, X, reset=False, **self._X_checks())
-        return X if self.encoder is not None else _check_range(X)
+        X = validate_data(self, X, reset=False, **self._X_checks(numeric))
+        return _check_range(X) if numeric else X
 
     def _embed(self, X):
         if getattr(self, "encoder_", None) is not None:
@@ -260,7 +280,8 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         1-D ``y``, ``decision_function`` is the second column minus the
         first). Compiled with :class:`sklearn_minmax.losses.MinMaxLoss`, it
         trains on the min-max loss in Keras; it is a copy, and changes to it
-        leave the estimator as it is.
+        leave the estimator as it is. Saved with ``model.save(path)``, it
+        loads in any process with :func:`sklearn_minmax.layers.load_model`.
 
         Returns
         -------

@@ -536,6 +536,6 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
-        tags.input_tags.sparse = True
+        tags.input_tags.sparse = self.encoder is None
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

@@ -38,7 +38,14 @@ def build_encoder(encoder, X):
                 "encoder must be a keras.Model or a function returning one from the "
                 f"input shape; the function returned {type(model)}."
             )
-    return model, int(np.prod(model(X[:1]).shape[1:]))
+    shape = tuple(model(X[:1]).shape)
+    if len(shape) != 2:
+        raise ValueError(
+            "encoder must output embeddings of shape (n_samples, n_components); "
+            f"for one sample of X it outputs shape {shape}. End it with a Dense "
+            "layer (after a Flatten or a pooling layer where needed)."
+        )
+    return model, shape[1]
 
 
 def embed(model, X):

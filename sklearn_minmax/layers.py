@@ -10,7 +10,7 @@ import keras
 from . import losses
 from ._distances import check_metric
 
-__all__ = ["ClassEmbedding"]
+__all__ = ["ClassEmbedding", "load_model"]
 
 
 @keras.saving.register_keras_serializable(package="sklearn_minmax")
@@ -89,3 +89,28 @@ class ClassEmbedding(keras.layers.Layer):
             embeddings_initializer=keras.initializers.serialize(
                 self.embeddings_initializer))
         return config
+
+
+def load_model(filepath, **kwargs):
+    """Load a Keras model that holds a :class:`ClassEmbedding`, such as one
+    from :meth:`sklearn_minmax.MinMaxClassifier.to_keras` saved with
+    ``model.save("model.keras")``, in any process.
+
+    ``keras.saving.load_model`` alone finds :class:`ClassEmbedding` only
+    once this module has been imported; this call imports it and passes
+    the layer by name.
+
+    Parameters
+    ----------
+    filepath : str or path-like
+        The ``.keras`` file.
+    **kwargs
+        Passed to ``keras.saving.load_model``.
+
+    Returns
+    -------
+    model : keras.Model
+        The loaded model.
+    """
+    custom = {"ClassEmbedding": ClassEmbedding, **kwargs.pop("custom_objects", {})}
+    return keras.saving.load_model(filepath, custom_objects=custom, **kwargs)

@@ -148,3 +148,65 @@ def test_partial_fit_with_a_keras_encoder_continues_adam(images):
     curve = clf.loss_curve_
     clf.partial_fit(X, y)
     assert clf.loss_curve_[:2] == curve and clf.loss_curve_[2] < curve[0]
+
+
+def dense_encoder(input_shape):
+    return keras.Sequential([keras.Input(input_shape), keras.layers.Dense(4)])
+
+
+@pytest.fixture(scope="module")
+def numeric():
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((120, 5)).astype(np.float32)
+    return X, (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+
+
+def test_numeric_input_gets_the_built_in_checks(numeric):
+    X, y = numeric
+    clf = MinMaxClassifier(encoder=dense_encoder, max_iter=2, random_state=0).fit(X, y)
+    assert clf.n_features_in_ == 5
+    with pytest.raises(ValueError, match="X has 3 features"):
+        clf.predict(X[:, :3])
+    bad = X.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        MinMaxClassifier(encoder=dense_encoder, max_iter=2).fit(bad, y)
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
+        MinMaxClassifier(encoder=dense_encoder, max_iter=2).fit(X[:, 0], y)
+    with pytest.raises(TypeError, match="Sparse data was passed for X"):
+        MinMaxClassifier(encoder=dense_encoder, max_iter=2).fit(
+            __import__("scipy.sparse").sparse.csr_matrix(X), y)
+    assert not MinMaxClassifier(encoder=dense_encoder).__sklearn_tags__().input_tags.sparse
+    objects = X.astype(object)  # numbers as objects are numbers
+    MinMaxClassifier(encoder=dense_encoder, max_iter=2, random_state=0).fit(objects, y)
+
+
+def test_an_encoder_of_the_wrong_output_shape_is_named(numeric):
+    X, y = numeric
+
+    def encoder(input_shape):
+        return keras.Sequential([keras.Input(input_shape), keras.layers.Dense(8),
+                                 keras.layers.Reshape((4, 2))])
+
+    with pytest.raises(ValueError, match=r"shape \(n_samples, n_components\).*\(1, 4, 2\)"):
+        MinMaxClassifier(encoder=encoder, max_iter=2).fit(X, y)
+
+
+def test_to_keras_file_loads_in_a_fresh_process(numeric, tmp_path):
+    import subprocess
+    import sys
+
+    X, y = numeric
+    clf = MinMaxClassifier(max_iter=2, random_state=0).fit(X, y)
+    path = tmp_path / "model.keras"
+    clf.to_keras().save(path)
+    np.save(tmp_path / "X.npy", X)
+    code = ("import numpy as np, sys; from sklearn_minmax.layers import load_model; "
+            f"m = load_model(r'{path}'); "
+            f"np.save(r'{tmp_path / 'S.npy'}', m.predict(np.load(r'{tmp_path / 'X.npy'}'), "
+            "verbose=0))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    np.testing.assert_allclose(np.load(tmp_path / "S.npy"), clf.decision_function(X),
+                               rtol=1e-4, atol=1e-5)
