@@ -67,13 +67,26 @@ def forward(coefs, intercepts, x, activation, sparse=False):
     return inputs, h
 
 
-def backward(coefs, inputs, dz, activation):
-    """Gradients of the weights of a dense :func:`forward` from the gradient
-    ``dz`` in its output: back-propagation written out, as ``MLPClassifier``
+def _first_layer_grad(W, x, dz, sparse):
+    """Gradient of the first layer's weights ``W``: ``x^T dz``; for sparse
+    rows, on the rows of ``W`` of the features present (as the automatic
+    gradient of :func:`_first_layer`'s gather gives it)."""
+    if not sparse:
+        return tf.matmul(x, dz, transpose_a=True)
+    indices, values = x
+    rows = tf.gather(dz, values.value_rowids())
+    return tf.IndexedSlices(rows * tf.expand_dims(values.flat_values, -1),
+                            indices.flat_values, tf.shape(W, out_type=tf.int64))
+
+
+def backward(coefs, inputs, dz, activation, sparse=False):
+    """Gradients of the weights of :func:`forward` from the gradient ``dz``
+    in its output: back-propagation written out, as ``MLPClassifier``
     does."""
     d_coefs, d_intercepts = [None] * len(coefs), [None] * len(coefs)
     for i in reversed(range(len(coefs))):
-        d_coefs[i] = tf.matmul(inputs[i], dz, transpose_a=True)
+        d_coefs[i] = (_first_layer_grad(coefs[0], inputs[0], dz, sparse) if i == 0
+                      else tf.matmul(inputs[i], dz, transpose_a=True))
         d_intercepts[i] = tf.reduce_sum(dz, axis=0)
         if i:
             dz = _ACTIVATION_GRADS[activation](
@@ -108,7 +121,7 @@ class _MLPTrainer(_Trainer):
         super().__init__(metric, sampled)
         self.lock = threading.Lock()
         self.activation, self.sparse = activation, sparse
-        self.closed_form = metric in self.closed_form_metrics and not sparse
+        self.closed_form = metric in self.closed_form_metrics
 
         def slots(name, trainable=False):
             def var(rank, label):
@@ -218,8 +231,8 @@ class _MLPTrainer(_Trainer):
         :func:`cosine_minmax_gradients` or, with sampled negatives,
         :func:`sampled_cosine_minmax_gradients`). Returns the objective."""
         coefs = [tf.convert_to_tensor(W) for W in self.weights.coefs]
-        inputs, z = forward(coefs, self.weights.intercepts, tf.gather(X, idx),
-                            self.activation)
+        inputs, z = forward(coefs, self.weights.intercepts, self._gather(X, idx),
+                            self.activation, self.sparse)
         batch = (z, tf.gather(tags, idx), tf.gather(mask, idx),
                  tf.gather(weight, idx) / hyper["mean_weight"], self.table,
                  hyper["push_weight"])
@@ -228,7 +241,7 @@ class _MLPTrainer(_Trainer):
                 *batch, tf.cast(hyper["n_negatives"], tf.int32), seed, self.gram)
         else:
             loss, dz, d_table = cosine_minmax_gradients(*batch)
-        d_coefs, d_intercepts = backward(coefs, inputs, dz, self.activation)
+        d_coefs, d_intercepts = backward(coefs, inputs, dz, self.activation, self.sparse)
         objective = loss + self._penalty(hyper, nb)
         with tf.control_dependencies([objective]):
             applied = self._apply([*d_coefs, *d_intercepts, d_table], hyper, nb)

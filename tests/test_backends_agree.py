@@ -224,3 +224,34 @@ def test_to_keras_fine_tunes_without_changing_the_estimator(tmp_path):
     loaded = keras.saving.load_model(tmp_path / "dual.keras")
     np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0),
                                rtol=1e-6)
+
+
+def test_closed_form_epoch_on_sparse_rows_updates_as_the_automatic_one():
+    """The written-out step on sparse rows (the first layer's gradient on the
+    features present) moves the weights as the automatic gradient's epoch."""
+    import scipy.sparse as sp
+
+    from sklearn_minmax._config import MLPWeights
+
+    rng = np.random.RandomState(0)
+    X = sp.random(300, 50, density=0.1, format="csr", random_state=0, dtype=np.float32)
+    y = rng.randint(0, 4, 300)
+    clf = MinMaxClassifier(max_iter=1, random_state=0).fit(X, y)
+    weights = MLPWeights(*[[np.asarray(a, np.float32) for a in part]
+                           for part in (clf.coefs_, clf.intercepts_)],
+                         np.asarray(clf.class_embeddings_, np.float32))
+    config = dataclasses.replace(clf._training_config(True, 300), batch_size=64)
+    out = []
+    for closed_form in (True, False):
+        trainer = _mlp_training._MLPTrainer(len(weights.coefs), "relu", "cosine", True,
+                                            False)
+        trainer.closed_form = closed_form
+        tags = y[:, None].astype(np.int32)
+        data = _training._data(X, tags, np.ones(tags.shape), np.ones(300),
+                               _mlp_training._as_tensors(X)[1])
+        out.append(_mlp_training.train_loaded(trainer, data, weights, None, config,
+                                              np.random.RandomState(0))[0])
+    for closed, automatic in zip(*[[*w.coefs, *w.intercepts, w.class_embeddings]
+                                   for w in out]):
+        np.testing.assert_allclose(closed, automatic, rtol=1e-4, atol=1e-6)
+    assert not np.allclose(out[0].coefs[0], weights.coefs[0])
