@@ -76,10 +76,10 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         only the classes a batch touches, its tags and ``n_negatives``
         classes sampled per example, for large label sets (the loss reported
         estimates the push from the sampled classes). With the cosine metric
-        and the built-in encoder on dense input, each touched class is still
-        pushed from every other class, through a running Gram matrix of the
-        class table, so that it ranks as the full push does; otherwise from
-        its sampled classes only. The user guide's "many labels" page says
+        and the built-in encoder, each touched class is still pushed from
+        every other class, through a running Gram matrix of the class table,
+        so that it ranks as the full push does; otherwise from its sampled
+        classes only. The user guide's "many labels" page says
         which to use when.
 
     max_norm : float, default=None

@@ -6,7 +6,7 @@ moments as shape-agnostic variables: its compiled functions are cached per
 architecture (:func:`_mlp_trainer`), so a grid search of hundreds of fits
 traces each once and does not accumulate graphs. The encoder is the same
 computation as a Keras ``Sequential`` of ``Dense`` layers (:func:`encode`);
-with the cosine metric and dense input its gradients are written out
+with the cosine metric its gradients are written out
 (:func:`forward`, :func:`backward`) instead of taken by ``tf.GradientTape``.
 """
 
@@ -108,10 +108,11 @@ class _MLPTrainer(_Trainer):
     updated in place on those rows only ("lazy" Adam): the cost of a step does
     not grow with the number of classes.
 
-    With the cosine metric (the default) and dense input a step computes its
-    gradients in closed form (:meth:`_closed_form_step`):
-    the same values as the automatic gradient, in 200 operations instead of 345,
-    a third less time per step on batches of about a hundred rows.
+    With the cosine metric (the default) a step computes its gradients in
+    closed form (:meth:`_closed_form_step`): the same values as the automatic
+    gradient (the class table's push aside with sampled negatives, see
+    :func:`sampled_cosine_minmax_gradients`), in 200 operations instead of
+    345, a third less time per step on batches of about a hundred rows.
     """
 
     # metrics whose step is written out (:meth:`_closed_form_step`)
