@@ -218,12 +218,11 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
     The default membership rule is fitted on the training data, and is the
     same for 1-D and 2-D ``y`` (one tag per sample or several, which may
     leave labels out): a class is predicted where its *share* of the sample
-    (its closeness over that of the sample's best class) reaches 0.5, moved
-    for classes whose training members are fewer or more than their tags
-    imply, where it is among the sample's ``ceil(1.25 / max p)`` best
-    classes, ``p`` being the distribution of the sample's tag (a sample of
-    ``k`` labels has each tagged with probability ``1 / k``), and where
-    ``p_c`` is at least a fifth of ``max p``. The best class is always
+    (its closeness over that of the sample's best class) reaches 0.5, lowered
+    for classes whose training members are fewer than their tags imply, and
+    where it is among the sample's ``ceil(1.25 / max p)`` best classes, ``p``
+    being the distribution of the sample's tag (a sample of ``k`` labels has
+    each tagged with probability ``1 / k``). The best class is always
     predicted. Probabilities: ``p = softmax(beta * scores)`` for 1-D ``y``;
     for a 2-D one, ``sigmoid(a * margin)``, the margin being how far the
     share is above the share from which the class is predicted, so that a

@@ -27,12 +27,6 @@ COUNT_TOL = 0.05
 # sharp on samples of several labels (1.0 cut 0.012 to 0.018 micro-F1 on three
 # small tasks of bench_quality.py, 1.25 at most 0.004).
 COUNT_SLACK = 1.25
-# A class is not a label of a sample whose tag it is less likely to be than
-# this share of the sample's best class (its labels are equally likely to be
-# its tag): 0.2 took 1,000 classes from 7.0 labels per sample to 3.9 (true
-# 3.2), micro-F1 +0.04, and changed the small tasks of bench_quality.py by
-# at most 0.001 (0.3: up to -0.017).
-TAG_RATIO = 0.2
 # Entries of the score sample used for the all-class median of other scores.
 _MEDIAN_ENTRIES = 2**20
 # The training rows the rule is fitted on: at most this many scores against
@@ -256,27 +250,18 @@ def expected_counts(S, softmax_scale):
 
 
 def margins(shares, S, rule):
-    """How far each class is inside the sample's label set; a class is a
-    label where its margin is at least 0.
+    """How far each class's share is above the share from which it is
+    predicted: ``rule.thresholds``, raised to the share of the sample's
+    ``k``-th best class for its :func:`expected_counts` ``k``. A class is a
+    label of the sample where the margin is at least 0.
 
-    The margin is the smaller of (a) the class's share minus the share from
-    which it is predicted, ``rule.thresholds`` raised to the share of the
-    sample's ``k``-th best class for its :func:`expected_counts` ``k``, and
-    (b) ``log(p_c / max p) - log(TAG_RATIO)`` for the distribution ``p`` of
-    the sample's tag, in the same units (scaled so that both are ``1 -
-    SHARE`` at the best class). The thresholds alone let the many classes
-    near a sample in through their noise once there are hundreds of them;
-    the count keeps each label set to the classes the sample's tag could
-    have been drawn from, and (b) leaves out those much less likely to be
-    its tag than its best class (the labels of a sample are equally likely
-    to be its tag).
+    The thresholds alone let the many classes near a sample in through
+    their noise once there are hundreds of them; the count keeps each label
+    set to the classes the sample's tag could have been drawn from.
     """
     k = expected_counts(S, rule.softmax_scale)
     kth = -np.sort(-shares, axis=1)[np.arange(len(k)), k - 1]
-    by_share = shares - np.maximum(rule.thresholds[None, :], kth[:, None])
-    log_ratio = rule.softmax_scale * (S - S.max(axis=1, keepdims=True))
-    by_tag = (log_ratio - np.log(TAG_RATIO)) * ((1.0 - SHARE) / -np.log(TAG_RATIO))
-    return np.minimum(by_share, by_tag)
+    return shares - np.maximum(rule.thresholds[None, :], kth[:, None])
 
 
 def _training_scores(embed, X, tags, E, metric, rng):
