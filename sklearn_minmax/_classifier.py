@@ -16,14 +16,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _decision, _targets
 from ._base import BaseMinMax, _random_state, _warn
-from ._config import TrainingConfig
-from ._distances import METRICS, max_norm_of
-
-# batch_size="auto": this many minibatches per epoch, of a size in this range.
-_AUTO_BATCHES, _AUTO_BATCH_RANGE = 10, (16, 200)
-# hidden_layer_sizes="auto": this hidden layer up to as many classes as its
-# width, a linear encoder beyond.
-_AUTO_HIDDEN = (100,)
+from ._config import TrainingConfig, hidden_layers
+from ._distances import METRICS
 
 
 class MinMaxClassifier(ClassifierMixin, BaseMinMax):
@@ -57,11 +51,9 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
 
     hidden_layer_sizes : array-like of shape (n_layers,) or "auto", default="auto"
         Hidden layers of the feature encoder, as in ``MLPClassifier``; ``()``
-        makes the encoder linear. "auto" means ``(100,)`` for up to
-        ``100`` classes and no hidden layer beyond: a layer narrower than the
-        number of classes confines their embeddings to fewer directions than
-        there are classes, and with few tags per class a linear encoder is
-        what generalises (the user guide's "many labels" page measures it).
+        makes it linear. "auto": ``(100,)`` up to 100 classes, none beyond (a
+        narrower layer than the classes confines their embeddings, and with
+        few tags per class a linear encoder generalises; see "many labels").
 
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Activation of the hidden layers.
@@ -70,17 +62,13 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         Distance ``D`` between a sample and a class embedding. See Notes.
 
     n_negatives : int, default=None
-        None pushes apart all pairs of classes at every step (exact; with the
-        cosine metric, memory O(n_components^2) and time O(n_classes
-        n_components^2) a step, otherwise O(n_classes^2)). An integer updates
-        only the classes a batch touches, its tags and ``n_negatives``
-        classes sampled per example, for large label sets (the loss reported
-        estimates the push from the sampled classes). With the cosine metric
-        and the built-in encoder, each touched class is still pushed from
-        every other class, through a running Gram matrix of the class table,
-        so that it ranks as the full push does; otherwise from its sampled
-        classes only. The user guide's "many labels" page says
-        which to use when.
+        None pushes apart all pairs of classes at every step. An integer
+        updates only the classes a batch touches (its tags and
+        ``n_negatives`` classes sampled per example), for large label sets;
+        with the cosine metric and the built-in encoder each is still pushed
+        from every class (through a running Gram matrix of the table),
+        otherwise from its sampled classes. See the user guide's "many
+        labels" page for which to use when.
 
     max_norm : float, default=None
         Bound on the norm of the class embeddings (L2 for "euclidean" and
@@ -118,37 +106,33 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         Hold out ``validation_fraction`` of the training rows, stop when their
         score has not improved by ``tol`` for ``n_iter_no_change`` epochs, and
         keep the weights of the best epoch. The score is minus the min-max
-        loss of the held-out rows. On by default (unlike
-        ``MLPClassifier``): with partial tags, a long fit memorises which of
-        its labels each training sample happened to carry, which costs the
-        other labels; the held-out loss turns up exactly then. Every class
-        keeps at least one row in training (a class of one row is never held
-        out). Skipped when there are too few rows to hold any out.
+        loss of the held-out rows. On by default (unlike ``MLPClassifier``):
+        with partial tags, a long fit memorises which of its labels each
+        training sample happened to carry, which costs the other labels; the
+        held-out loss turns up exactly then. Every class keeps a row in
+        training. Skipped when there are too few rows to hold any out.
 
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
 
     tol : float, default=1e-3
-        Training stops when the loss (or, with ``early_stopping``, the
-        validation score) has not improved by at least ``tol`` for
-        ``n_iter_no_change`` consecutive epochs. The min-max loss starts near 1
-        and creeps down long after accuracy has settled (at 1e-4, small fits
-        ran to ``max_iter``).
+        Training stops when the loss (with ``early_stopping``, the validation
+        score) has not improved by ``tol`` for ``n_iter_no_change`` epochs. The
+        loss starts near 1 and creeps down long after accuracy has settled
+        (at 1e-4, small fits ran to ``max_iter``).
 
     n_iter_no_change : int or np.inf, default=20
-        See ``tol``; 20, as on noisy data accuracy still grows while the
-        held-out loss barely moves. ``np.inf`` runs ``max_iter`` epochs (with
-        ``early_stopping``, still keeping the best epoch's weights).
+        See ``tol``; 20, as on noisy data accuracy still grows while the held-out
+        loss barely moves. ``np.inf`` runs ``max_iter`` epochs.
 
     class_weight : dict, "balanced" or None, default=None
         Weight of each class's pull terms, ``{label: weight}``; "balanced"
         uses ``n_tags / (n_classes * tags of the class)``.
 
     warm_start : bool, default=False
-        Continue from the previous fit's weights and optimizer state, on
-        the same classes; as in ``MLPClassifier``, ``loss_curve_`` and
-        ``validation_scores_`` continue, while ``n_iter_`` counts the epochs
-        of this fit, which runs up to ``max_iter`` of them.
+        Continue from the previous fit's weights and optimizer state, on the
+        same classes; as in ``MLPClassifier``, the curves continue and
+        ``n_iter_`` counts this fit's epochs (up to ``max_iter``).
 
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and negative sampling. No global random
@@ -175,9 +159,8 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         The fitted Keras encoder when ``encoder`` is given, else None.
 
     thresholds_ : ndarray of shape (n_classes,)
-        Threshold of each class used by :meth:`predict_multilabel`: on the
-        class's share of a sample (see Notes), or on the score with a given
-        ``threshold``.
+        Threshold of each class on its share of a sample (see Notes), or on
+        the score with a given ``threshold``.
 
     loss_curve_ : list of float
         Training loss of each epoch.
@@ -215,21 +198,14 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
     ``cos(f(x), e_c)`` or minus the distance (``-KL(q_c || p_x)`` for kl).
     Definitions per metric: :mod:`sklearn_minmax.losses`.
 
-    The default membership rule is fitted on the training data, and is the
-    same for 1-D and 2-D ``y`` (one tag per sample or several, which may
-    leave labels out): a class is predicted where its *share* of the sample
-    (its closeness over that of the sample's best class) reaches 0.5, lowered
-    for classes whose training members are fewer than their tags imply, and
-    where it is among the sample's ``ceil(1.25 / max p)`` best classes, ``p``
-    being the distribution of the sample's tag (a sample of ``k`` labels has
-    each tagged with probability ``1 / k``). The best class is always
-    predicted. Probabilities: ``p = softmax(beta * scores)`` for 1-D ``y``;
-    for a 2-D one, ``sigmoid(a * margin)``, the margin being how far the
-    share is above the share from which the class is predicted, so that a
-    label is predicted exactly where its probability is at least 0.5.
-    ``beta`` (and ``a``, where rows carry several tags) are fitted on the
-    rows held out for early stopping. The user guide explains the rule, its
-    constants and its limits.
+    The membership rule, fitted on the training data, is the same for 1-D and
+    2-D ``y``: a class is predicted where its *share* of the sample (its
+    closeness over that of its best class) reaches a per-class threshold
+    (0.5, moved where a class has fewer or more members than its tags imply)
+    and it is among the sample's ``ceil(1.25 / max p)`` best classes, ``p``
+    being the fitted distribution of its tag (``softmax(beta * scores)``, the
+    1-D ``predict_proba``). With 2-D ``y``, ``predict_proba`` is at least 0.5
+    exactly where a label is predicted. See the user guide.
 
     Identical training rows (same features and tags) are merged and their
     sample weights summed: an integer weight is exactly equivalent to
@@ -380,23 +356,11 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         return _targets.encode_tags(y, self.classes_)
 
     def _hidden_layers(self):
-        if isinstance(self.hidden_layer_sizes, str):  # "auto"
-            return _AUTO_HIDDEN if self._n_classes() <= _AUTO_HIDDEN[0] else ()
-        return self.hidden_layer_sizes
+        return hidden_layers(self.hidden_layer_sizes, self._n_classes())
 
     def _training_config(self, incremental, n_rows):
-        batch_size = self.batch_size
-        if batch_size == "auto":
-            batch_size = int(np.clip(n_rows // _AUTO_BATCHES, *_AUTO_BATCH_RANGE))
-        return TrainingConfig(
-            metric=self.metric, max_norm=max_norm_of(self.metric, self.max_norm),
-            push_weight=self.push_weight, n_negatives=self.n_negatives,
-            activation=self.activation, alpha=self.alpha,
-            batch_size=batch_size,
-            learning_rate=self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2,
-            epsilon=self.epsilon, max_iter=1 if incremental else self.max_iter,
-            tol=self.tol, n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
-        )
+        return TrainingConfig.of_classifier(self.get_params(deep=False), incremental,
+                                            n_rows)
 
     def _fit_validated(self, X, y, sample_weight, incremental, classes, first_call):
         tags = self._set_targets(y, classes, first_call, incremental)
@@ -421,14 +385,12 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         if not result.converged and not incremental:
             _warn(f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                   "and the optimization hasn't converged yet.", ConvergenceWarning)
-        X, tags, _, weight = data
-        rule = _decision.fit_decision_rule(
-            self._embed, X, tags, weight, self._class_space(), self.metric, rng,
-            held_out=None if val is None else (val[0], val[1], val[3]))
-        self._rule = rule._asdict()  # plain arrays in the fitted state
+        self._rule = _decision.fit_decision_rule(  # plain arrays in the fitted state
+            self._embed, data[0], data[1], data[3], self._class_space(), self.metric,
+            rng, held_out=None if val is None else (val[0], val[1], val[3]))._asdict()
         return self
 
-    def _decision_rule(self):
+    def _decision_rule(self):  # the fitted state holds plain arrays
         return _decision.DecisionRule(**self._rule)
 
     # ------------------------------------------------------------ prediction
@@ -479,13 +441,10 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         X = self._validate_X(X)
         Y = np.empty((X.shape[0], len(self.classes_)),
                      dtype=self._y_dtype if self._multilabel else int)
-        if self.threshold is not None:
-            for rows, S in self._score_chunks(X):
-                Y[rows] = S >= self.threshold
-            return Y
         rule = self._decision_rule()
         for rows, S, shares in self._score_chunks(X, with_shares=True):
-            Y[rows] = _decision.margins(shares, S, rule) >= 0
+            Y[rows] = (S >= self.threshold if self.threshold is not None
+                       else _decision.margins(shares, S, rule) >= 0)
         return Y
 
     def predict(self, X):

@@ -4,10 +4,26 @@ produced, and its errors. Plain numpy and dataclasses (no TensorFlow)."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
 import numpy as np
+
+from ._distances import max_norm_of
+
+# batch_size="auto": this many minibatches per epoch, of a size in this range.
+AUTO_BATCHES, AUTO_BATCH_RANGE = 10, (16, 200)
+# hidden_layer_sizes="auto": this hidden layer up to as many classes as its
+# width, a linear encoder beyond.
+AUTO_HIDDEN = (100,)
+
+
+def hidden_layers(hidden_layer_sizes, n_classes):
+    """The hidden layers in use: ``hidden_layer_sizes``, or for "auto"
+    :data:`AUTO_HIDDEN` up to as many classes as its width, none beyond."""
+    if isinstance(hidden_layer_sizes, str):  # "auto"
+        return AUTO_HIDDEN if n_classes <= AUTO_HIDDEN[0] else ()
+    return hidden_layer_sizes
 
 
 @dataclass(frozen=True)
@@ -15,7 +31,7 @@ class TrainingConfig:
     """Hyper-parameters of one call of the training backend.
 
     Built once per ``fit`` from the estimator's parameters
-    (:meth:`MinMaxClassifier._training_config`), and packed into tensors in
+    (:meth:`of_classifier`), and packed into tensors in
     one place, by field name (``_training.pack``).
     """
 
@@ -34,6 +50,20 @@ class TrainingConfig:
     tol: float
     n_iter_no_change: int
     verbose: int = 0
+
+    @classmethod
+    def of_classifier(cls, params, incremental, n_rows):
+        """The config of a classifier's fit on ``n_rows`` rows, from its
+        parameters ``params`` (``get_params()``): the norm bound and batch
+        size resolved, one epoch for ``partial_fit``."""
+        batch_size = params["batch_size"]
+        if batch_size == "auto":
+            batch_size = int(np.clip(n_rows // AUTO_BATCHES, *AUTO_BATCH_RANGE))
+        values = {f.name: params[f.name] for f in fields(cls) if f.name in params}
+        values.update(max_norm=max_norm_of(params["metric"], params["max_norm"]),
+                      batch_size=batch_size,
+                      max_iter=1 if incremental else params["max_iter"])
+        return cls(**values)
 
 
 @dataclass(frozen=True)
