@@ -264,7 +264,7 @@ def margins(shares, S, rule):
     return shares - np.maximum(rule.thresholds[None, :], kth[:, None])
 
 
-def _training_scores(embed, X, tags, E, metric, rng):
+def _training_scores(embed, X, E, metric, rng):
     """Scores and raw embeddings of a random subsample of training rows,
     and the indices of those rows."""
     n, n_classes = X.shape[0], E.shape[0]
@@ -293,7 +293,7 @@ def fit_decision_rule(embed, X, tags, weight, E, metric, rng, held_out=None):
     the form of the tags: one per row or several, as labels or an indicator.
     Returns a :class:`DecisionRule`.
     """
-    sub, Z_sub, S = _training_scores(embed, X, tags, E, metric, rng)
+    sub, Z_sub, S = _training_scores(embed, X, E, metric, rng)
     tags_sub, w_sub = tags[sub], weight[sub]
     tagged = tag_targets(tags_sub, E.shape[0]) > 0
     shares = _inference.shares(_inference.sample_space(Z_sub, metric), E, metric, S)
