@@ -1,6 +1,5 @@
 """MinMaxClustering: what a user relies on, and scikit-learn's checks."""
 
-import pickle
 import subprocess
 import sys
 import warnings
@@ -148,26 +147,6 @@ def test_max_samples_trains_on_a_subset_and_labels_every_row(three_blobs):
     assert cl.labels_.shape == (len(X),)
     np.testing.assert_array_equal(cl.predict(X), cl.labels_)
     assert matched_accuracy(y, cl.labels_) >= 0.95
-
-
-def test_pickle_predicts_without_tensorflow(three_blobs, tmp_path):
-    X, _ = three_blobs
-    cl = fit_quietly(MinMaxClustering(3, **FAST), X)
-    path = tmp_path / "model.pkl"
-    path.write_bytes(pickle.dumps(cl))
-    np.save(tmp_path / "X.npy", X)
-    code = (
-        "import pickle, sys, numpy as np\n"
-        f"cl = pickle.loads(open({str(path)!r}, 'rb').read())\n"
-        f"X = np.load({str(tmp_path / 'X.npy')!r})\n"
-        "print(' '.join(map(str, cl.predict(X))))\n"
-        "print(cl.predict_proba(X).sum())\n"
-        "assert 'tensorflow' not in sys.modules\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.split("\n")
-    np.testing.assert_array_equal(np.array(out[0].split(), dtype=int), cl.labels_)
-    assert float(out[1]) == pytest.approx(len(X))
 
 
 def test_import_does_not_import_tensorflow():

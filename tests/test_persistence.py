@@ -1,10 +1,10 @@
 """Saved models: pickle, joblib and skops round trips are exact, loading needs
 no TensorFlow, and a pickle from another version warns."""
 
+import json
 import pickle
 import subprocess
 import sys
-import textwrap
 import warnings
 
 import joblib
@@ -14,7 +14,7 @@ from helpers import PREDICT_METHODS
 from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_minmax import MinMaxClassifier
+from sklearn_minmax import MinMaxClassifier, MinMaxClustering
 
 
 @pytest.fixture(scope="module")
@@ -42,28 +42,70 @@ def test_pickle_and_joblib_round_trips_are_exact(blobs, fitted, tmp_path):
         np.testing.assert_array_equal(getattr(loaded, method)(X), expected)
 
 
-def test_unpickled_model_predicts_without_tensorflow(blobs, fitted, tmp_path):
+# Run in a fresh process: imports sklearn_minmax, unpickles the models and
+# calls their prediction methods; a hook records the stack of any import of
+# TensorFlow or Keras.
+_SERVING = """
+import json, pickle, sys, traceback
+import numpy as np
+
+first_import = {}
+
+
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        top = name.partition(".")[0]
+        if top in ("tensorflow", "keras") and top not in first_import:
+            first_import[top] = "".join(traceback.format_stack())
+
+
+sys.meta_path.insert(0, Watch())
+import sklearn_minmax  # noqa: E402
+
+folder = sys.argv[1]
+X = np.load(folder + "/X.npy")
+same = {}
+for name, methods in json.loads(open(folder + "/methods.json").read()).items():
+    model = pickle.loads(open(f"{folder}/{name}.pkl", "rb").read())
+    for m in methods:
+        got, saved = getattr(model, m)(X), np.load(f"{folder}/{name}.{m}.npy")
+        # labels exactly; floats to rounding (the parent's BLAS may run on
+        # other threads than this process's)
+        if got.dtype.kind == "f":
+            same[f"{name}.{m}"] = bool(np.allclose(got, saved, rtol=1e-12, atol=1e-15))
+        else:
+            same[f"{name}.{m}"] = bool(np.array_equal(got, saved))
+print(json.dumps({"same": same, "first_import": first_import,
+                  "in_sys_modules": [m for m in ("tensorflow", "keras") if m in sys.modules]}))
+"""
+
+
+@pytest.mark.slow
+def test_unpickled_models_predict_without_tensorflow(blobs, fitted, tmp_path):
     X, _ = blobs
-    (tmp_path / "model.pkl").write_bytes(pickle.dumps(fitted))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clustering = MinMaxClustering(3, n_init=1, max_iter=5, random_state=0).fit(X)
+    models = {
+        "classifier": (fitted, PREDICT_METHODS),
+        "clustering": (clustering, ["predict", "predict_proba", "transform"]),
+    }
     np.save(tmp_path / "X.npy", X)
-    for method in PREDICT_METHODS:
-        np.save(tmp_path / f"{method}.npy", getattr(fitted, method)(X))
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
-        import pickle, sys, numpy as np
-        d = {str(tmp_path)!r}
-        clf = pickle.loads(open(d + '/model.pkl', 'rb').read())
-        X = np.load(d + '/X.npy')
-        def same_as_saved(m):
-            # labels exactly; floats to rounding (the parent's BLAS may run
-            # on other threads than this process's)
-            got, saved = getattr(clf, m)(X), np.load(f'{{d}}/{{m}}.npy')
-            if got.dtype.kind == 'f':
-                return np.allclose(got, saved, rtol=1e-12, atol=1e-15)
-            return np.array_equal(got, saved)
-        same = [same_as_saved(m) for m in {PREDICT_METHODS!r}]
-        print(all(same), 'tensorflow' in sys.modules)
-    """)], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["True", "False"]
+    for name, (model, methods) in models.items():
+        (tmp_path / f"{name}.pkl").write_bytes(pickle.dumps(model))
+        for m in methods:
+            np.save(tmp_path / f"{name}.{m}.npy", getattr(model, m)(X))
+    (tmp_path / "methods.json").write_text(
+        json.dumps({name: methods for name, (_, methods) in models.items()}))
+    done = subprocess.run([sys.executable, "-c", _SERVING, str(tmp_path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    assert report["first_import"] == {}, "\n".join(
+        f"{top} imported by:\n{stack}" for top, stack in report["first_import"].items())
+    assert report["in_sys_modules"] == []
+    assert report["same"] == {f"{name}.{m}": True
+                              for name, (_, methods) in models.items() for m in methods}
 
 
 def test_pickle_from_another_version_warns_with_both_versions(fitted):
