@@ -1,4 +1,5 @@
-"""MinMaxClustering side by side with KMeans, GaussianMixture, SpectralClustering and Ward.
+"""MinMaxClustering side by side with KMeans, GaussianMixture, SpectralClustering, Ward
+and HDBSCAN.
 
 Two panels of the same nine data sets, standardised (``StandardScaler``):
 
@@ -30,7 +31,12 @@ MinMaxClustering against KMeans.
 Every model uses its defaults but the number of clusters and the seed
 (KMeans with ``n_init=10``; SpectralClustering with
 ``affinity="nearest_neighbors"``; Ward is ``AgglomerativeClustering``'s
-default linkage). Threads of every library: ``--threads`` (default 1).
+default linkage; HDBSCAN finds the number of clusters itself, with
+``min_cluster_size`` at 2% of the rows and at least 5, its noise points
+counted as one more cluster). The NMI table gives, for each set, the best
+model other than MinMaxClustering and MinMaxClustering's gap to it; the
+fit-time table gives each model's mean fit time per set. Threads of every
+library: ``--threads`` (default 1).
 
     python benchmarks/bench_clustering.py --panel dev
     python benchmarks/bench_clustering.py --panel bench --large
@@ -50,7 +56,7 @@ import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-MODELS = ("MinMax", "KMeans", "GMM", "Spectral", "Ward")
+MODELS = ("MinMax", "KMeans", "GMM", "Spectral", "Ward", "HDBSCAN")
 PREDICTING = ("MinMax", "KMeans", "GMM")
 PANELS = {
     "dev": dict(data_seeds=(0,), model_seeds=(0, 1), moons=0.05, circles=0.05),
@@ -86,8 +92,8 @@ def panel(seed, moons, circles):
     return {name: (StandardScaler().fit_transform(X), y) for name, (X, y) in data.items()}
 
 
-def model(name, k, seed):
-    from sklearn.cluster import AgglomerativeClustering, KMeans, SpectralClustering
+def model(name, k, seed, n_rows=0):
+    from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans, SpectralClustering
     from sklearn.mixture import GaussianMixture
 
     from sklearn_minmax import MinMaxClustering
@@ -99,6 +105,7 @@ def model(name, k, seed):
         "Spectral": lambda: SpectralClustering(k, affinity="nearest_neighbors",
                                                random_state=seed),
         "Ward": lambda: AgglomerativeClustering(k),
+        "HDBSCAN": lambda: HDBSCAN(min_cluster_size=max(5, round(0.02 * n_rows))),
     }[name]()
 
 
@@ -144,14 +151,14 @@ def run_panel(spec, models, with_held_out):
             for m in models:
                 for seed in spec["model_seeds"] or (data_seed,):
                     start = time.perf_counter()
-                    labels = model(m, k, seed).fit_predict(X)
+                    labels = model(m, k, seed, len(X)).fit_predict(X)
                     row = dict(nmi=nmi(y, labels), time=time.perf_counter() - start)
                     if name == "post's blobs":
                         row.update(accuracy=matched_accuracy(y, labels),
                                    bayes=bayes_accuracy(X, y))
                     if with_held_out and m in PREDICTING:
-                        row["fitted"], row["held_out"] = held_out(model(m, k, seed),
-                                                                  X, y, seed)
+                        row["fitted"], row["held_out"] = held_out(
+                            model(m, k, seed, len(X)), X, y, seed)
                     results.setdefault((name, m), []).append(row)
                     print(".", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
@@ -169,16 +176,25 @@ def fmt(value, digits=3):
 
 def report(results, models, with_held_out):
     names = list(dict.fromkeys(name for name, _ in results))
-    rows = [[name] + [fmt(mean_of(results, name, m, "nmi")) for m in models]
+    others = [m for m in models if m != "MinMax"]
+    rows = []
+    for name in [*names, "mean"]:
+        nmis = {m: (np.mean([mean_of(results, n, m, "nmi") for n in names])
+                    if name == "mean" else mean_of(results, name, m, "nmi"))
+                for m in models}
+        best = max(others, key=nmis.get)
+        rows.append([name] + [fmt(nmis[m]) for m in models]
+                    + [best, f"{nmis['MinMax'] - nmis[best]:+.3f}"])
+    print("NMI (mean over seeds); gap: MinMax minus the best other model")
+    _common.table(rows, ["data set", *models, "best other", "gap"])
+    rows = [[name] + [fmt(mean_of(results, name, m, "time"), 2) for m in models]
             for name in names]
-    means = {m: np.mean([mean_of(results, name, m, "nmi") for name in names])
-             for m in models}
-    rows.append(["mean"] + [fmt(means[m]) for m in models])
-    print("NMI (mean over seeds)")
+    rows.append(["whole panel"] + [
+        f"{sum(r['time'] for (n, mm), rs in results.items() if mm == m for r in rs):.1f}"
+        for m in models])
+    print("Fit time in seconds (mean over seeds; the whole panel: the sum of every fit)")
     _common.table(rows, ["data set", *models])
-    print("Fit time, whole panel: " + ", ".join(
-        f"{m} {sum(r['time'] for (n, mm), rs in results.items() if mm == m for r in rs):.1f} s"
-        for m in models) + "\n")
+    print()
     blobs = "post's blobs"
     print("The post's blobs: accuracy after matching clusters to blobs (Bayes: "
           f"{fmt(mean_of(results, blobs, models[0], 'bayes'))}; per seed "
