@@ -35,12 +35,15 @@ version = release = sklearn_minmax.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.mathjax",
+    "svgmath",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+# sg_execution_times.rst: the table of the examples' run times, which loads its
+# scripts from the network; left out (see write_computation_times below)
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "sg_execution_times.rst",
+                    "auto_examples/sg_execution_times.rst"]
 default_role = "literal"
 root_doc = "index"
 
@@ -94,6 +97,7 @@ sphinx_gallery_conf = {
     "log_level": {"backreference_missing": "debug"},
     "download_all_examples": False,
     "remove_config_comments": True,
+    "write_computation_times": False,
 }
 
 # -- HTML -------------------------------------------------------------------------
@@ -104,7 +108,13 @@ html_theme_options = {
     "show_toc_level": 2,
 }
 html_sidebars = {"index": [], "benchmarks": []}
+html_static_path = ["_static"]
+html_css_files = ["layout.css"]
+# formulas drawn as SVG at build time: no script, no network (sphinxext/svgmath.py)
+html_math_renderer = "svgmath"
 html_show_sourcelink = False
+# the in-page list names methods without their class: "fit()", not "MinMaxClassifier.fit()"
+toc_object_entries_show_parents = "hide"
 
 
 def setup(app):
