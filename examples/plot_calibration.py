@@ -10,6 +10,9 @@ against :class:`~sklearn.linear_model.LogisticRegression` and
 :class:`~sklearn.neural_network.MLPClassifier`: cross-validated log loss, and
 a reliability curve of each model's confidence in its top class against how
 often that class is right.
+
+Run as a script, it saves its figure as ``calibration.png`` in the current
+folder, or in the folder that ``SKLEARN_MINMAX_EXAMPLES_OUT`` names.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -36,6 +39,7 @@ from sklearn_minmax import MinMaxClassifier
 
 # With SKLEARN_MINMAX_EXAMPLES_SMALL=1 the example uses less data and epochs.
 SMALL = os.environ.get("SKLEARN_MINMAX_EXAMPLES_SMALL") == "1"
+# where the figure is saved: the current folder unless the variable says otherwise
 OUT = os.environ.get("SKLEARN_MINMAX_EXAMPLES_OUT", ".")
 
 # %%

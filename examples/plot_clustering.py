@@ -13,6 +13,10 @@ subclusters joined by many neighbour edges.
 We run the experiment of the min-max loss post (10 Gaussian blobs of 100
 points in 2-D), then compare the clusterers on the shapes of scikit-learn's
 clustering comparison.
+
+Run as a script, it saves its figures as ``plot_clustering_blobs.png`` and
+``plot_clustering_shapes.png`` in the current folder, or in the folder that
+``SKLEARN_MINMAX_EXAMPLES_OUT`` names.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -38,6 +42,7 @@ from sklearn_minmax.datasets import make_separated_blobs
 
 # With SKLEARN_MINMAX_EXAMPLES_SMALL=1 the example trains once, for fewer epochs.
 SMALL = os.environ.get("SKLEARN_MINMAX_EXAMPLES_SMALL") == "1"
+# where the figures are saved: the current folder unless the variable says otherwise
 OUT = os.environ.get("SKLEARN_MINMAX_EXAMPLES_OUT", ".")
 FAST = dict(n_init=1, max_iter=15) if SMALL else {}
 if SMALL:

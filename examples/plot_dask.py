@@ -16,6 +16,9 @@ Out-of-core training and grid search on Dask
 A ``LocalCluster`` of two worker processes stands in for a cluster of
 machines here; for a real one, pass the scheduler's address to ``Client``.
 The example needs the ``dask`` extra: ``pip install -e ".[dask]"``.
+
+Run as a script, it saves its figure as ``plot_dask.png`` in the current
+folder, or in the folder that ``SKLEARN_MINMAX_EXAMPLES_OUT`` names.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -38,6 +41,7 @@ from sklearn_minmax import MinMaxClassifier
 
 # With SKLEARN_MINMAX_EXAMPLES_SMALL=1 the example uses less data and passes.
 SMALL = os.environ.get("SKLEARN_MINMAX_EXAMPLES_SMALL") == "1"
+# where the figure is saved: the current folder unless the variable says otherwise
 OUT = os.environ.get("SKLEARN_MINMAX_EXAMPLES_OUT", ".")
 N_SAMPLES, CHUNK, PASSES = (3_000, 500, 5) if SMALL else (30_000, 2_000, 15)
 

@@ -11,6 +11,9 @@ the class vectors apart (with the cosine metric: toward orthogonal vectors).
 With a two-dimensional embedding we can look at both directly. The points of
 the shared blob, half tagged 0 and half tagged 1, end up *between* the two
 class vectors, close enough to both to be predicted as members of both.
+
+Run as a script, it saves its figure as ``plot_embedding.png`` in the
+current folder, or in the folder that ``SKLEARN_MINMAX_EXAMPLES_OUT`` names.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -28,6 +31,7 @@ from sklearn_minmax.datasets import make_partial_tags
 
 # With SKLEARN_MINMAX_EXAMPLES_SMALL=1 the example trains for fewer epochs.
 SMALL = os.environ.get("SKLEARN_MINMAX_EXAMPLES_SMALL") == "1"
+# where the figure is saved: the current folder unless the variable says otherwise
 OUT = os.environ.get("SKLEARN_MINMAX_EXAMPLES_OUT", ".")
 
 # %%

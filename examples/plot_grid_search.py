@@ -10,6 +10,9 @@ tuned with :class:`~sklearn.model_selection.GridSearchCV`.
 Here we tune the size of the embedding (``n_components``) and the weight of
 the term that pushes the class vectors apart (``push_weight``) on the digits
 data set (10 classes), scaling the pixels in the same pipeline.
+
+Run as a script, it saves its figure as ``plot_grid_search.png`` in the
+current folder, or in the folder that ``SKLEARN_MINMAX_EXAMPLES_OUT`` names.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -32,6 +35,7 @@ from sklearn_minmax import MinMaxClassifier
 
 # With SKLEARN_MINMAX_EXAMPLES_SMALL=1 the example uses less data and epochs.
 SMALL = os.environ.get("SKLEARN_MINMAX_EXAMPLES_SMALL") == "1"
+# where the figure is saved: the current folder unless the variable says otherwise
 OUT = os.environ.get("SKLEARN_MINMAX_EXAMPLES_OUT", ".")
 
 # %%

@@ -11,6 +11,9 @@ never treats a missing tag as a negative, and predicts both classes for it.
 
 We run the experiment of the original min-max loss post (three blobs, blob 2
 shared by classes 0 and 1) and a variant with four classes.
+
+Run as a script, it saves its figure as ``plot_partial_tags.png`` in the
+current folder, or in the folder that ``SKLEARN_MINMAX_EXAMPLES_OUT`` names.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -31,6 +34,7 @@ from sklearn_minmax.datasets import make_partial_tags
 
 # With SKLEARN_MINMAX_EXAMPLES_SMALL=1 the example trains for fewer epochs.
 SMALL = os.environ.get("SKLEARN_MINMAX_EXAMPLES_SMALL") == "1"
+# where the figure is saved: the current folder unless the variable says otherwise
 OUT = os.environ.get("SKLEARN_MINMAX_EXAMPLES_OUT", ".")
 MAX_ITER = 30 if SMALL else 200
 

@@ -13,6 +13,9 @@ We compare both on held-out data, scored against the *full* (hidden) labels:
 micro-F1 of the predicted label sets and mean average precision (mAP) of the
 scores. A one-vs-rest logistic regression trained on the full labels, which
 are hidden from the other models, gives an upper bound for linear models.
+
+Run as a script, it saves its figure as ``plot_single_positive.png`` in the
+current folder, or in the folder that ``SKLEARN_MINMAX_EXAMPLES_OUT`` names.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -38,6 +41,7 @@ from sklearn_minmax.datasets import make_single_positive
 
 # With SKLEARN_MINMAX_EXAMPLES_SMALL=1 the example uses less data and epochs.
 SMALL = os.environ.get("SKLEARN_MINMAX_EXAMPLES_SMALL") == "1"
+# where the figure is saved: the current folder unless the variable says otherwise
 OUT = os.environ.get("SKLEARN_MINMAX_EXAMPLES_OUT", ".")
 N_SAMPLES = 600 if SMALL else 2000
 MAX_ITER = 30 if SMALL else 200  # training epochs at most

@@ -11,6 +11,9 @@ turn it into a sparse tf-idf matrix with
 never densified). For the documents that mix two topics, we count how often
 both topics are predicted, compared with a one-vs-rest logistic regression
 trained on the one-hot tags.
+
+Run as a script, it saves its figure as ``plot_text_tags.png`` in the
+current folder, or in the folder that ``SKLEARN_MINMAX_EXAMPLES_OUT`` names.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -32,6 +35,7 @@ from sklearn_minmax import MinMaxClassifier
 
 # With SKLEARN_MINMAX_EXAMPLES_SMALL=1 the example trains for fewer epochs.
 SMALL = os.environ.get("SKLEARN_MINMAX_EXAMPLES_SMALL") == "1"
+# where the figure is saved: the current folder unless the variable says otherwise
 OUT = os.environ.get("SKLEARN_MINMAX_EXAMPLES_OUT", ".")
 
 # %%
