@@ -116,6 +116,7 @@ def test_thresholds_are_derived_and_overridable(blobs, fitted):
     assert everything.predict_multilabel(X).all()
 
 
+@pytest.mark.slow
 def test_import_does_not_import_tensorflow():
     out = subprocess.run([sys.executable, "-c",
                           "import sys, sklearn_minmax\n"
@@ -124,6 +125,7 @@ def test_import_does_not_import_tensorflow():
     assert out.split() == ["False", "False"]
 
 
+@pytest.mark.slow
 def test_fit_imports_tensorflow_but_not_keras_which_still_works_after():
     # the built-in encoder trains on TensorFlow alone; Keras, whose import
     # TensorFlow's own would otherwise run, is imported by what uses it
@@ -145,6 +147,7 @@ def test_fit_imports_tensorflow_but_not_keras_which_still_works_after():
     assert out.split() == ["True", "False", "True", "True"]
 
 
+@pytest.mark.slow
 def test_pipeline_grid_search_parallel(blobs):
     X, y = blobs
     pipe = make_pipeline(StandardScaler(), MinMaxClassifier(random_state=0, max_iter=30))

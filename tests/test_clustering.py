@@ -149,6 +149,7 @@ def test_max_samples_trains_on_a_subset_and_labels_every_row(three_blobs):
     assert matched_accuracy(y, cl.labels_) >= 0.95
 
 
+@pytest.mark.slow
 def test_import_does_not_import_tensorflow():
     code = ("import sys\nfrom sklearn_minmax import MinMaxClustering\n"
             "MinMaxClustering(3).get_params()\nassert 'tensorflow' not in sys.modules\n")

@@ -14,8 +14,8 @@ distributed = pytest.importorskip("distributed")
 wrappers = pytest.importorskip("dask_ml.wrappers")
 joblib = pytest.importorskip("joblib")
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::sklearn.exceptions.ConvergenceWarning")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings(
+    "ignore::sklearn.exceptions.ConvergenceWarning")]
 
 # Small networks and few epochs: the file runs in well under a minute on two
 # cores, most of it TensorFlow's import in each worker process.

@@ -82,6 +82,7 @@ def test_fit_order_does_not_matter(data):
         assert_same_model(a, b)
 
 
+@pytest.mark.slow
 def test_fit_alone_in_fresh_process_is_identical(data, tmp_path):
     """The first fit in a process (TensorFlow functions traced cold) gives the
     model a fit after other fits gives."""

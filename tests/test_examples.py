@@ -10,6 +10,8 @@ import pytest
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLES = sorted(EXAMPLES_DIR.glob("plot_*.py"))
 
+pytestmark = pytest.mark.slow
+
 
 def test_examples_are_found():
     assert EXAMPLES, f"no plot_*.py in {EXAMPLES_DIR}"

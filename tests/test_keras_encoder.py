@@ -192,6 +192,7 @@ def test_an_encoder_of_the_wrong_output_shape_is_named(numeric):
         MinMaxClassifier(encoder=encoder, max_iter=2).fit(X, y)
 
 
+@pytest.mark.slow
 def test_to_keras_file_loads_in_a_fresh_process(numeric, tmp_path):
     import subprocess
     import sys

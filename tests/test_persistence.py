@@ -42,9 +42,10 @@ def test_pickle_and_joblib_round_trips_are_exact(blobs, fitted, tmp_path):
         np.testing.assert_array_equal(getattr(loaded, method)(X), expected)
 
 
-# Run in a fresh process: imports sklearn_minmax, unpickles the models and
-# calls their prediction methods; a hook records the stack of any import of
-# TensorFlow or Keras.
+# Run in a fresh process as on a machine without TensorFlow: imports
+# sklearn_minmax, unpickles the models and calls their prediction methods. A
+# hook makes TensorFlow and Keras impossible to import and records the stack
+# of any attempt.
 _SERVING = """
 import json, pickle, sys, traceback
 import numpy as np
@@ -55,8 +56,9 @@ first_import = {}
 class Watch:
     def find_spec(self, name, path=None, target=None):
         top = name.partition(".")[0]
-        if top in ("tensorflow", "keras") and top not in first_import:
-            first_import[top] = "".join(traceback.format_stack())
+        if top in ("tensorflow", "keras"):
+            first_import.setdefault(top, "".join(traceback.format_stack()))
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
 
 
 sys.meta_path.insert(0, Watch())

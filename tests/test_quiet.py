@@ -7,6 +7,8 @@ import textwrap
 
 import pytest
 
+pytestmark = pytest.mark.slow  # fresh processes
+
 SCRIPT = textwrap.dedent("""
     import numpy as np
     from sklearn.datasets import make_blobs

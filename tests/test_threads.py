@@ -104,6 +104,7 @@ _SPINNING = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("who, expected", [("library", "True"), ("user-first", "False")])
 def test_pools_do_not_spin_where_the_library_starts_tensorflow(who, expected):
     # spinning pool threads take the cores each small operation of a step
@@ -117,6 +118,7 @@ def test_pools_do_not_spin_where_the_library_starts_tensorflow(who, expected):
     ({}, "0 0"),                                   # TensorFlow's own default
     ({"OMP_NUM_THREADS": "1", "TF_NUM_INTEROP_THREADS": "2"}, "1 0"),
 ])
+@pytest.mark.slow
 def test_thread_pools_follow_omp_num_threads(env, expected):
     # joblib's workers get OMP_NUM_THREADS = cores // n_jobs unless it is set:
     # TensorFlow started there takes it, as numpy's BLAS does; the user's own
