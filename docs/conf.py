@@ -1,15 +1,14 @@
 """Sphinx configuration of the sklearn-minmax documentation.
 
-Build (warnings are errors; ``-D plot_gallery=0`` renders the examples
-without running them)::
+Build with the gallery's figures (warnings are errors; every example runs,
+which takes several minutes, fewer with ``SKLEARN_MINMAX_EXAMPLES_SMALL=1``)::
 
-    pip install -e ".[docs]"
-    python -m sphinx -W --keep-going -b html -D plot_gallery=0 docs docs/_build/html
+    pip install -e ".[docs,dask]"
+    python -m sphinx -W --keep-going -b html docs docs/_build/html
 
-Leave out ``-D plot_gallery=0`` to run the examples and show their output and
-figures (a few minutes; ``SKLEARN_MINMAX_EXAMPLES_SMALL=1`` makes them
-shorter). ``SKLEARN_MINMAX_DOCS_PLOT_GALLERY=0`` in the environment does the
-same as ``-D plot_gallery=0``.
+Add ``-D plot_gallery=0`` to render the examples without running them (a build
+of seconds, without figures); ``SKLEARN_MINMAX_DOCS_PLOT_GALLERY=0`` in the
+environment does the same.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
