@@ -191,6 +191,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from sklearn_minmax import MinMaxClassifier, _decision  # noqa: E402
+from sklearn_minmax._metric_registry import METRICS  # noqa: E402
 from sklearn_minmax.datasets import hide_labels  # noqa: E402
 
 MODELS = ("minmax", "lr-an", "mlp-an", "an-ls", "em", "smx-share", "mlp-full")
@@ -457,7 +458,7 @@ def run_task(X, Y, seed):
     res["mlp-full"] = scores_of(Yte, P, macro_ap(Yte, full.predict_proba(Xte)))
 
     # decision rules on the same fitted MinMaxClassifier
-    R_tr, R_te = (_decision.rule_space(S, mm.metric) for S in (S_tr, S_te))
+    R_tr, R_te = (METRICS[mm.metric].rule_space(S) for S in (S_tr, S_te))
     P = full_columns(mm.predict_multilabel(Xte), cls, C, 0).astype(int)
     rules["default"] = (micro_f1(Yte, P), P.sum(1).mean())
     sh_te = full_columns(shares_of(mm, Xte), cls, C, -np.inf)

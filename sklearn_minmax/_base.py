@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _inference, _init, _targets
 from ._config import AdamState, MLPWeights
+from ._metric_registry import METRICS
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 _SKLEARN_BASE = os.path.join("sklearn", "base.py")
@@ -152,8 +153,8 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
 
         if first_call:
             model, dim = _keras_models.build_encoder(self.encoder, data[0])
-            table = _init.init_class_table(self._n_classes(), dim, config.metric,
-                                               config.max_norm, rng)
+            table = METRICS[config.metric].initial_table(self._n_classes(), dim,
+                                                         config.max_norm, rng)
             opt_state = None
         else:
             model, table = self.encoder_, self.class_embeddings_.astype(np.float32)
@@ -219,8 +220,8 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         """The class table mapped for scoring, computed once per fit."""
         cached = self.__dict__.get("_mapped_classes")
         if cached is None or cached[0] is not self.class_embeddings_:
-            mapped = _inference.class_space(self.class_embeddings_, self.metric,
-                                            self._max_norm)
+            mapped = METRICS[self.metric].class_space(self.class_embeddings_,
+                                                      self._max_norm)
             self._mapped_classes = cached = (self.class_embeddings_, mapped)
         return cached[1]
 

@@ -15,9 +15,10 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _decision, _targets
+from ._activations import ACTIVATIONS
 from ._base import BaseMinMax, _random_state, _warn
 from ._config import TrainingConfig, hidden_layers
-from ._distances import METRICS
+from ._metric_registry import METRICS
 
 
 class MinMaxClassifier(ClassifierMixin, BaseMinMax):
@@ -226,7 +227,7 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left"),
                                StrOptions({"auto"})],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "activation": [StrOptions(set(ACTIVATIONS))],
         "metric": [StrOptions(set(METRICS))],
         "n_negatives": [Interval(Integral, 1, None, closed="left"), None],
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],

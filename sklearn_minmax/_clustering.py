@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _cluster_graph
+from ._activations import ACTIVATIONS
 from ._base import BaseMinMax, _check_numeric_frame, _check_range, _random_state, _warn
 from ._config import ClusteringConfig
 
@@ -194,7 +195,7 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
         "entropy_weight": [Interval(Real, 0, None, closed="left")],
         "n_subclusters": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "activation": [StrOptions(set(ACTIVATIONS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "n_init": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],

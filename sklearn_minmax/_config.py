@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._distances import max_norm_of
+from ._metric_registry import max_norm_of
 
 # batch_size="auto": this many minibatches per epoch, of a size in this range.
 AUTO_BATCHES, AUTO_BATCH_RANGE = 10, (16, 200)

@@ -10,6 +10,7 @@ from scipy.optimize import minimize_scalar
 from scipy.special import expit, log_softmax, softmax
 
 from . import _inference
+from ._metric_registry import METRICS
 
 # Share of a sample's best class from which a class is among its labels:
 # halfway between a class of the sample (1) and another (0).
@@ -63,26 +64,6 @@ def weighted_quantile(values, weights, q):
     order = np.argsort(values)
     values, cum = values[order], np.cumsum(weights[order])
     return values[min(np.searchsorted(cum, q * cum[-1]), len(values) - 1)]
-
-
-def rule_space(scores, metric):
-    """Scores in squared-distance units, where the decision rule is taken.
-
-    ``cos`` is already there (``1 - cos`` is half the squared chordal
-    distance); the euclidean and manhattan scores ``-d`` become ``-d**2``.
-    ``-KL`` becomes ``exp(-KL/2) - 1``, minus an upper bound of the squared
-    Hellinger distance ``1 - sum sqrt(p q)`` (by Jensen), which is ``1 - cos``
-    of the square-root embeddings on the unit sphere: bounded like cosine, and
-    exact where it matters, ``1 - 1/sqrt(2)`` between a distribution and its
-    even mixture with a disjoint one, 1 between disjoint ones. Raw ``-KL``
-    grows without bound away from a class (sample logits are not bounded), so
-    the median non-member score, hence the threshold, would sit far out.
-    """
-    if metric in ("euclidean", "manhattan"):
-        return -np.square(scores)
-    if metric == "kl":
-        return np.expm1(0.5 * np.asarray(scores, dtype=np.float64))
-    return scores
 
 
 def typical_scores(own, w_own, R, w_sub, tagged):
@@ -296,8 +277,8 @@ def fit_decision_rule(embed, X, tags, weight, E, metric, rng, held_out=None):
     sub, Z_sub, S = _training_scores(embed, X, E, metric, rng)
     tags_sub, w_sub = tags[sub], weight[sub]
     tagged = tag_targets(tags_sub, E.shape[0]) > 0
-    shares = _inference.shares(_inference.sample_space(Z_sub, metric), E, metric, S)
-    R = rule_space(S, metric)
+    shares = _inference.shares(METRICS[metric].sample_space(Z_sub), E, metric, S)
+    R = METRICS[metric].rule_space(S)
     own, rows = _own_scores(R, tags_sub)
     m1, m0 = typical_scores(own, w_sub[rows], R, w_sub, tagged)
     score_slope = 2 * np.log(PROBA_AT_TYPICAL / (1 - PROBA_AT_TYPICAL)) / max(m1 - m0, 1e-6)
@@ -317,7 +298,7 @@ def fit_decision_rule(embed, X, tags, weight, E, metric, rng, held_out=None):
         return rule
     # per-label probabilities, fitted where rows carry several tags (single
     # tags would count every untagged label as a negative)
-    sh = _inference.shares(_inference.sample_space(Z_fit, metric), E, metric, S_fit)
+    sh = _inference.shares(METRICS[metric].sample_space(Z_fit), E, metric, S_fit)
     return rule._replace(
         margin_slopes=fit_sigmoid_scales(margins(sh, S_fit, rule), Y_fit, w_fit, slope))
 
@@ -335,6 +316,7 @@ def probabilities(S, shares, rule, multilabel, threshold=None, metric=None):
         M = margins(shares, S, rule)
         L = np.where(M < 0, rule.margin_slopes[0], rule.margin_slopes[1]) * M
     else:
-        L = rule.score_slope * (rule_space(S, metric) - rule_space(threshold, metric))
+        to_rule = METRICS[metric].rule_space
+        L = rule.score_slope * (to_rule(S) - to_rule(threshold))
     eps = np.finfo(np.float64).eps
     return np.clip(expit(L), eps, 1 - eps)

@@ -9,11 +9,8 @@ import keras
 # isort: on
 import numpy as np
 
+from ._activations import ACTIVATIONS
 from .layers import ClassEmbedding
-
-# Keras' names of the built-in encoder's activations.
-_ACTIVATIONS = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh",
-                "relu": "relu"}
 
 
 def _clone(model, input_shape):
@@ -62,7 +59,7 @@ def _mlp(coefs, intercepts, activation):
     for i, W in enumerate(coefs):
         last = i == len(coefs) - 1
         layers.append(keras.layers.Dense(
-            W.shape[1], activation=None if last else _ACTIVATIONS[activation]))
+            W.shape[1], activation=None if last else ACTIVATIONS[activation].keras))
     model = keras.Sequential(layers, name="encoder")
     model.set_weights([w.astype(np.float32) for pair in zip(coefs, intercepts)
                        for w in pair])

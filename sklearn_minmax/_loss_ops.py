@@ -6,12 +6,8 @@ of its own so that training the built-in encoder never imports Keras.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import math
-
 from ._backend import tf
-from ._distances import DEFAULT_MAX_NORM, EPS, check_metric
-
-_LOG2 = math.log(2.0)
+from ._metric_registry import cosine_rows, metric_of, unit_rows
 
 
 def _n_rows(table):
@@ -27,38 +23,13 @@ def _shape(table):
     return tf.shape(table)
 
 
-def _safe_norm(x, ord=2):
-    """Norm along the last axis whose gradient is finite at zero."""
-    if ord == 1:
-        return tf.reduce_sum(tf.abs(x), axis=-1, keepdims=True)
-    return tf.sqrt(tf.reduce_sum(tf.square(x), axis=-1, keepdims=True) + EPS)
-
-
-def _clip_norm(x, max_norm, ord=2):
-    """Scale rows of ``x`` into the ball of radius ``max_norm``."""
-    norm = _safe_norm(x, ord)
-    return x * tf.minimum(1.0, max_norm / tf.maximum(norm, EPS))
-
-
 def sample_space(z, metric):
     """Map raw sample embeddings to the space the metric compares in.
 
     Cosine: unit vectors. Manhattan: unit L1 norm. KL: log-probabilities.
     Euclidean: as is.
-
-    Manhattan compares on the L1 sphere because L1 midpoints are not unique:
-    the points at equal distance from two classes at the push target include
-    the origin, which is as close to every other class, and nothing but this
-    constraint keeps a sample of two classes from drifting there.
     """
-    check_metric(metric)
-    if metric == "cosine":
-        return _cosine_rows(z)[0]  # huge rows rescaled first
-    if metric == "manhattan":
-        return z / tf.maximum(_safe_norm(z, ord=1), EPS)
-    if metric == "kl":
-        return tf.nn.log_softmax(z, axis=-1)
-    return z
+    return metric_of(metric).tf_sample_space(z)
 
 
 def class_space(e, metric, max_norm=None):
@@ -69,17 +40,8 @@ def class_space(e, metric, max_norm=None):
     unit L1 ball, where the samples lie on the sphere). KL: log-probabilities
     of logits clipped to L2 norm ``max_norm``.
     """
-    check_metric(metric)
-    if max_norm is None:
-        max_norm = DEFAULT_MAX_NORM[metric]
-    if metric == "cosine":
-        return e / _safe_norm(e)
-    if metric == "manhattan":
-        return _clip_norm(e, max_norm, ord=1) / max_norm
-    e = _clip_norm(e, max_norm)
-    if metric == "kl":
-        return tf.nn.log_softmax(e, axis=-1)
-    return e
+    entry = metric_of(metric)
+    return entry.tf_class_space(e, entry.max_norm(max_norm))
 
 
 def pull_distance(z, e, metric, max_norm=None):
@@ -88,19 +50,8 @@ def pull_distance(z, e, metric, max_norm=None):
     ``z`` and ``e`` come from :func:`sample_space` and :func:`class_space` and
     broadcast against each other. Zero when ``z == e``, with a finite gradient.
     """
-    check_metric(metric)
-    if max_norm is None:
-        max_norm = DEFAULT_MAX_NORM[metric]
-    if metric == "cosine":
-        return 1.0 - tf.reduce_sum(z * e, axis=-1)
-    if metric == "euclidean":
-        return tf.reduce_sum(tf.square(z - e), axis=-1) / max_norm**2
-    if metric == "manhattan":
-        # squared, as euclidean: for a sample of several classes the minimum is
-        # at equal distance from them (the plain L1 sum is flat along the box)
-        return tf.square(tf.reduce_sum(tf.abs(z - e), axis=-1))
-    # KL(q_e || p_z), both given as log-probabilities
-    return tf.reduce_sum(tf.exp(e) * (e - z), axis=-1)
+    entry = metric_of(metric)
+    return entry.tf_pull(z, e, entry.max_norm(max_norm))
 
 
 def similarity(z, e, metric):
@@ -109,14 +60,7 @@ def similarity(z, e, metric):
     Cosine similarity, or minus the distance: ``-|z - e|_2``, ``-|z - e|_1``,
     ``-KL(q_e || p_z)``.
     """
-    check_metric(metric)
-    if metric == "cosine":
-        return tf.reduce_sum(z * e, axis=-1)
-    if metric == "euclidean":  # finite gradient at z == e
-        return -tf.sqrt(tf.maximum(tf.reduce_sum(tf.square(z - e), axis=-1), EPS))
-    if metric == "manhattan":
-        return -tf.reduce_sum(tf.abs(z - e), axis=-1)
-    return -pull_distance(z, e, metric)
+    return metric_of(metric).tf_similarity(z, e)
 
 
 def pair_penalty(a, b, metric, max_norm=None):
@@ -130,21 +74,8 @@ def pair_penalty(a, b, metric, max_norm=None):
     so that the penalty of two identical classes is 1, except for manhattan
     (4): 1 let classes merge with sampled negatives on the seed's blobs.
     """
-    check_metric(metric)
-    if max_norm is None:
-        max_norm = DEFAULT_MAX_NORM[metric]
-    if metric == "cosine":
-        return tf.square(tf.reduce_sum(a * b, axis=-1))
-    if metric == "euclidean":
-        sq = tf.reduce_sum(tf.square(a - b), axis=-1) / max_norm**2
-        return tf.square(0.5 * sq - 1.0)
-    if metric == "manhattan":
-        sq = tf.square(tf.reduce_sum(tf.abs(a - b), axis=-1))
-        return tf.square(0.5 * sq - 2.0)
-    pa, pb = tf.exp(a), tf.exp(b)
-    log_m = tf.math.log(0.5 * (pa + pb) + EPS)
-    js = 0.5 * tf.reduce_sum(pa * (a - log_m) + pb * (b - log_m), axis=-1)
-    return tf.square(js / _LOG2 - 1.0)
+    entry = metric_of(metric)
+    return entry.tf_pair_penalty(a, b, entry.max_norm(max_norm))
 
 
 def push_loss(class_embeddings, metric, max_norm=None):
@@ -156,47 +87,15 @@ def push_loss(class_embeddings, metric, max_norm=None):
     kl compare pairs directly, O(C^2 d): use :func:`sampled_push_loss` for many
     classes.
     """
-    if max_norm is None:
-        max_norm = DEFAULT_MAX_NORM[metric]
+    entry = metric_of(metric)
     e = class_embeddings
     n = tf.cast(tf.shape(e)[0], e.dtype)
-    if metric == "cosine":
-        return _cosine_push_sum(e) / tf.maximum(n * (n - 1.0), 1.0)
-    if metric == "euclidean":
-        gram = tf.matmul(e, e, transpose_b=True)
-        sq = tf.linalg.diag_part(gram)
-        dist = (sq[:, None] + sq[None, :] - 2.0 * gram) / max_norm**2
-        pen = tf.square(0.5 * dist - 1.0)
-    else:
-        pen = pair_penalty(e[:, None, :], e[None, :, :], metric, max_norm)
-    off_diag = tf.reduce_sum(pen) - tf.reduce_sum(tf.linalg.diag_part(pen))
-    return off_diag / tf.maximum(n * (n - 1.0), 1.0)
-
-
-def _cosine_push_sum(v):
-    """``sum over i != j of (v_i . v_j)**2`` for the rows of ``v``.
-
-    With more rows ``C`` than columns ``d``, from the ``d x d`` Gram matrix
-    ``V^T V``: ``|V^T V|_F**2 - sum_i |v_i|**4``, in O(C d**2) time and
-    O(d**2) memory instead of the ``C x C`` matrix's O(C**2 d) and O(C**2).
-    """
-    def by_classes():
-        gram = tf.matmul(v, v, transpose_b=True)
-        return tf.reduce_sum(tf.square(gram)) - tf.reduce_sum(
-            tf.square(tf.linalg.diag_part(gram)))
-
-    def by_dimensions():
-        gram = tf.matmul(v, v, transpose_a=True)
-        return tf.reduce_sum(tf.square(gram)) - tf.reduce_sum(
-            tf.square(tf.reduce_sum(tf.square(v), axis=-1)))
-
-    shape = tf.shape(v)
-    return tf.cond(shape[0] > shape[1], by_dimensions, by_classes)
+    return entry.tf_push_sum(e, entry.max_norm(max_norm)) / tf.maximum(n * (n - 1.0), 1.0)
 
 
 def _cosine_push_grad(v):
     """``sum over j != i of (v_i . v_j) v_j`` for each row ``v_i`` (a quarter
-    of the gradient of :func:`_cosine_push_sum`), by the smaller Gram matrix."""
+    of the gradient of :func:`cosine_push_sum`), by the smaller Gram matrix."""
     def by_classes():
         gram = tf.linalg.set_diag(tf.matmul(v, v, transpose_b=True),
                                   tf.zeros(tf.shape(v)[:1], v.dtype))
@@ -285,7 +184,7 @@ def minmax_loss(
     -------
     loss : scalar tensor
     """
-    check_metric(metric)
+    metric_of(metric)  # a ValueError for an unknown metric
     tags = tf.convert_to_tensor(tags)
     if tags.shape.rank == 1:
         tags = tags[:, None]
@@ -349,8 +248,8 @@ def cosine_minmax_gradients(z, tags, tag_mask, sample_weight, class_embeddings,
     """
     batch = tf.cast(tf.shape(z)[0], z.dtype)
     n_classes = tf.shape(class_embeddings)[0]
-    u, u_norm, top = _cosine_rows(z)
-    v, v_norm = _unit_rows(class_embeddings)
+    u, u_norm, top = cosine_rows(z)
+    v, v_norm = unit_rows(class_embeddings)
     weight = tag_mask * (sample_weight / batch)[:, None]
     A = tf.reduce_sum(tf.one_hot(tf.maximum(tags, 0), n_classes) * weight[:, :, None], 1)
     du = -tf.matmul(A, v)
@@ -391,23 +290,23 @@ def sampled_cosine_minmax_gradients(z, tags, tag_mask, sample_weight, class_embe
         update (to update ``gram``)
     """
     batch = tf.cast(tf.shape(z)[0], z.dtype)
-    u, u_norm, top = _cosine_rows(z)
+    u, u_norm, top = cosine_rows(z)
     weight = tag_mask * (sample_weight / batch)[:, None]              # (b, k)
     tagged = tf.maximum(tags, 0)
-    v, v_norm = _unit_rows(tf.gather(class_embeddings, tagged))       # (b, k, d)
+    v, v_norm = unit_rows(tf.gather(class_embeddings, tagged))       # (b, k, d)
     du = -tf.reduce_sum(weight[:, :, None] * v, axis=1)
     dv = -weight[:, :, None] * u[:, None, :]
     table_shape = _shape(class_embeddings)
     negatives = sample_negatives(tags[:, 0], table_shape[0], n_negatives, seed)
-    pos, _ = _unit_rows(tf.gather(class_embeddings, tags[:, 0]))      # (b, d)
-    neg, _ = _unit_rows(tf.gather(class_embeddings, negatives))       # (b, n, d)
+    pos, _ = unit_rows(tf.gather(class_embeddings, tags[:, 0]))      # (b, d)
+    neg, _ = unit_rows(tf.gather(class_embeddings, negatives))       # (b, n, d)
     dots = tf.reduce_sum(pos[:, None, :] * neg, axis=-1)              # (b, n)
     # the loss: push_weight * n_negatives * sum_i w_i mean_j dots_ij**2 / batch
     loss = (tf.reduce_sum(weight) + tf.reduce_sum(u * du)
             + tf.reduce_sum((push_weight * sample_weight / batch)[:, None] * tf.square(dots)))
     rows, _ = tf.unique(tf.concat([tf.boolean_mask(tags, tag_mask > 0),
                                    tf.reshape(negatives, [-1])], axis=0))
-    units, norms = _unit_rows(tf.gather(class_embeddings, rows))
+    units, norms = unit_rows(tf.gather(class_embeddings, rows))
     scale = 4.0 * push_weight / tf.cast(table_shape[0], z.dtype)
     own = tf.reduce_sum(tf.square(units), axis=-1, keepdims=True)
     d_push = scale * (tf.matmul(units, gram) - own * units)
@@ -421,30 +320,11 @@ def sampled_cosine_minmax_gradients(z, tags, tag_mask, sample_weight, class_embe
 
 def unit_gram(class_embeddings):
     """``V^T V`` of the unit class vectors ``V`` (``d x d``)."""
-    units, _ = _unit_rows(class_embeddings)
+    units, _ = unit_rows(class_embeddings)
     return tf.matmul(units, units, transpose_a=True)
 
 
-def _cosine_rows(z):
-    """The cosine metric's map of sample embeddings (unit rows), with what
-    its gradient needs: the norms they were divided by, and the scale
-    ``top``. A row whose largest entry exceeds 1 is divided by it first, held
-    constant (the map is scale invariant, and so is its gradient): the
-    squares of the norm then stay within float32 for the embeddings of huge
-    inputs, which would otherwise overflow it and map to 0."""
-    top = tf.maximum(
-        tf.stop_gradient(tf.reduce_max(tf.abs(z), axis=-1, keepdims=True)), 1.0)
-    unit, norm = _unit_rows(z / top)
-    return unit, norm, top
-
-
-def _unit_rows(x):
-    """``x`` divided by its rows' norms (as :func:`_safe_norm`), and those norms."""
-    norm = _safe_norm(x)
-    return x / norm, norm
-
-
 def _unit_rows_grad(grad, unit, norm):
-    """The gradient in ``x`` of a loss whose gradient in ``_unit_rows(x)[0]``
+    """The gradient in ``x`` of a loss whose gradient in ``unit_rows(x)[0]``
     is ``grad``: its part across the unit vector, over the norm."""
     return (grad - unit * tf.reduce_sum(unit * grad, axis=-1, keepdims=True)) / norm

@@ -17,30 +17,12 @@ import threading
 
 import numpy as np
 
+from ._activations import ACTIVATIONS
 from ._backend import tf
 from ._config import AdamState, MLPWeights
-from ._loss_ops import (
-    _unit_rows,
-    cosine_minmax_gradients,
-    sampled_cosine_minmax_gradients,
-    unit_gram,
-)
+from ._loss_ops import cosine_minmax_gradients, sampled_cosine_minmax_gradients, unit_gram
+from ._metric_registry import unit_rows
 from ._training import _data, _epochs, _sampled, _Trainer
-
-_ACTIVATIONS = {
-    "identity": tf.identity,
-    "logistic": tf.sigmoid,
-    "tanh": tf.tanh,
-    "relu": tf.nn.relu,
-}
-# the gradient of each activation in its input, from its output ``y`` and the
-# gradient ``dy`` there (the fused kernels TensorFlow's own gradients use)
-_ACTIVATION_GRADS = {
-    "identity": lambda y, dy: dy,
-    "logistic": lambda y, dy: tf.raw_ops.SigmoidGrad(y=y, dy=dy),
-    "tanh": lambda y, dy: tf.raw_ops.TanhGrad(y=y, dy=dy),
-    "relu": lambda y, dy: tf.raw_ops.ReluGrad(gradients=dy, features=y),
-}
 
 
 def _first_layer(W, b, x, sparse):
@@ -59,7 +41,7 @@ def encode(coefs, intercepts, x, activation, sparse=False):
 def forward(coefs, intercepts, x, activation, sparse=False):
     """The forward pass of :func:`encode`, keeping what :func:`backward`
     needs: each layer's input. Returns them and the output."""
-    act = _ACTIVATIONS[activation]
+    act = ACTIVATIONS[activation].tf
     inputs, h = [x], _first_layer(coefs[0], intercepts[0], x, sparse)
     for W, b in zip(coefs[1:], intercepts[1:]):
         inputs.append(act(h))
@@ -89,7 +71,7 @@ def backward(coefs, inputs, dz, activation, sparse=False):
                       else tf.matmul(inputs[i], dz, transpose_a=True))
         d_intercepts[i] = tf.reduce_sum(dz, axis=0)
         if i:
-            dz = _ACTIVATION_GRADS[activation](
+            dz = ACTIVATIONS[activation].tf_grad(
                 inputs[i], tf.matmul(dz, coefs[i], transpose_b=True))
     return d_coefs, d_intercepts
 
@@ -248,7 +230,7 @@ class _MLPTrainer(_Trainer):
             applied = self._apply([*d_coefs, *d_intercepts, d_table], hyper, nb)
         if self.sampled:  # the Gram matrix follows the touched rows
             with tf.control_dependencies(applied):
-                after, _ = _unit_rows(tf.gather(self.table, rows))
+                after, _ = unit_rows(tf.gather(self.table, rows))
                 change = (tf.matmul(after, after, transpose_a=True)
                           - tf.matmul(before, before, transpose_a=True))
                 with tf.control_dependencies([self.gram.assign_add(change)]):

@@ -8,7 +8,7 @@ import keras
 # isort: on
 
 from . import losses
-from ._distances import check_metric
+from ._metric_registry import metric_of
 
 __all__ = ["ClassEmbedding", "load_model"]
 
@@ -57,7 +57,7 @@ class ClassEmbedding(keras.layers.Layer):
     def __init__(self, n_classes, metric="cosine", max_norm=None, push_weight=0.5,
                  embeddings_initializer="random_normal", **kwargs):
         super().__init__(**kwargs)
-        check_metric(metric)
+        metric_of(metric)  # a ValueError for an unknown metric
         self.n_classes, self.metric = int(n_classes), metric
         self.max_norm, self.push_weight = max_norm, push_weight
         self.embeddings_initializer = keras.initializers.get(embeddings_initializer)
@@ -74,9 +74,7 @@ class ClassEmbedding(keras.layers.Layer):
         if training:
             push = losses.push_loss(e, self.metric, self.max_norm)
             self.add_loss(self.push_weight * (self.n_classes - 1) * push)
-        if self.metric == "cosine":
-            return tf.matmul(z, e, transpose_b=True)
-        return losses.similarity(z[:, None, :], e[None, :, :], self.metric)
+        return metric_of(self.metric).tf_scores(z, e)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.n_classes)

@@ -57,7 +57,7 @@ from ._backend import tf  # first: TensorFlow, imported quietly
 import keras
 # isort: on
 
-from ._distances import DEFAULT_MAX_NORM, METRICS, check_metric, pull_from_score  # noqa: F401
+from . import _metric_registry
 from ._loss_ops import (  # noqa: F401  (the public maths)
     class_space,
     minmax_loss,
@@ -69,6 +69,11 @@ from ._loss_ops import (  # noqa: F401  (the public maths)
     sampled_push_loss,
     similarity,
 )
+
+# The names of the metrics, and the norm bound of each when ``max_norm=None``.
+METRICS = tuple(_metric_registry.METRICS)
+DEFAULT_MAX_NORM = {name: entry.default_max_norm
+                    for name, entry in _metric_registry.METRICS.items()}
 
 __all__ = [
     "METRICS",
@@ -118,7 +123,7 @@ class MinMaxLoss(keras.losses.Loss):
 
     def __init__(self, metric="cosine", max_norm=None, name="minmax_loss",
                  reduction="sum_over_batch_size", dtype=None):
-        check_metric(metric)
+        _metric_registry.metric_of(metric)  # a ValueError for an unknown metric
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.metric = metric
         self.max_norm = max_norm
@@ -127,7 +132,7 @@ class MinMaxLoss(keras.losses.Loss):
         scores = tf.convert_to_tensor(y_pred)
         tags = tf.reshape(tf.cast(y_true, tf.int32), [tf.shape(scores)[0], -1])
         own = tf.gather(scores, tf.maximum(tags, 0), batch_dims=1)
-        pull = pull_from_score(own, self.metric, self.max_norm)
+        pull = _metric_registry.METRICS[self.metric].pull_from_score(own, self.max_norm)
         return tf.reduce_sum(tf.where(tags >= 0, pull, tf.zeros_like(pull)), axis=1)
 
     def get_config(self):

@@ -10,7 +10,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_minmax import MinMaxClassifier, _inference
-from sklearn_minmax._distances import DEFAULT_MAX_NORM, METRICS, pull_from_score
+from sklearn_minmax._metric_registry import METRICS
 from sklearn_minmax.datasets import make_partial_tags
 
 tf = pytest.importorskip("tensorflow")
@@ -27,8 +27,8 @@ def embeddings():
 
 def _both_spaces(Z, E, metric):
     """numpy scores, and the mapped TensorFlow tensors, of the same pairs."""
-    R = DEFAULT_MAX_NORM[metric]
-    S_np = _inference.scores(Z, _inference.class_space(E, metric, R), metric)
+    R = METRICS[metric].default_max_norm
+    S_np = _inference.scores(Z, METRICS[metric].class_space(E, R), metric)
     z = losses.sample_space(tf.constant(Z, tf.float32), metric)
     e = losses.class_space(tf.constant(E, tf.float32), metric, R)
     return S_np, z, e, R
@@ -47,12 +47,12 @@ def test_pull_is_the_score_seen_from_training(metric, embeddings):
     Z, E = embeddings
     S_np, z, e, R = _both_spaces(Z, E, metric)
     pull = losses.pull_distance(z[:, None, :], e[None, :, :], metric, R).numpy()
-    np.testing.assert_allclose(pull_from_score(S_np, metric, R), pull, rtol=1e-4,
-                               atol=1e-4)
+    np.testing.assert_allclose(METRICS[metric].pull_from_score(S_np, R), pull,
+                               rtol=1e-4, atol=1e-4)
     # the paired form the decision rule uses: row i against class i % 4
-    zs = _inference.sample_space(Z, metric)
-    own = _inference.paired_similarity(
-        zs, _inference.class_space(E, metric, R)[np.arange(50) % 4], metric)
+    zs = METRICS[metric].sample_space(Z)
+    own = METRICS[metric].paired_similarity(
+        zs, METRICS[metric].class_space(E, R)[np.arange(50) % 4])
     np.testing.assert_allclose(own, S_np[np.arange(50), np.arange(50) % 4], rtol=1e-10)
 
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from sklearn_minmax import _decision, _distances, _inference
+from sklearn_minmax import _decision, _inference
+from sklearn_minmax._metric_registry import METRICS
 
 
 def _paired_classes(n=800, seed=0):
@@ -69,19 +70,19 @@ def test_share_rule_starts_halfway_and_finds_the_missed_members():
     assert _exact(shares, t, member) > 0.9
 
 
-@pytest.mark.parametrize("metric", _distances.METRICS)
+@pytest.mark.parametrize("metric", METRICS)
 def test_shares_read_back_the_classes_of_a_mixture(metric):
     """A sample where the pull puts a member of k classes (their mixture, in
     the space the metric compares in) has share 1 for each of them and less
     than half of it for every other class."""
     n_classes, dim = 6, 16
-    R = _distances.DEFAULT_MAX_NORM[metric]
+    R = METRICS[metric].default_max_norm
     if metric == "kl":  # classes peaked on disjoint coordinates
         E = np.full((n_classes, dim), -R / 2)
         E[np.arange(n_classes), np.arange(n_classes)] = R / 2
     else:
         E = R * np.eye(n_classes, dim)
-    E = _inference.class_space(E, metric, R)
+    E = METRICS[metric].class_space(E, R)
     for members in ([2], [0, 3], [1, 2, 5]):
         if metric == "kl":
             p = np.exp(E[members]).mean(axis=0)

@@ -14,6 +14,8 @@ from helpers import (
     three_blobs,
 )
 
+from sklearn_minmax._metric_registry import METRICS
+
 pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -28,7 +30,7 @@ def reference(data):
     return make().fit(*data)
 
 
-@pytest.mark.parametrize("metric", ["cosine", "euclidean", "manhattan", "kl"])
+@pytest.mark.parametrize("metric", METRICS)
 def test_divergence_is_a_clear_error(data, metric):
     """learning_rate=1e3 blows the weights up (the training loss grows by
     orders of magnitude); fit says so instead of returning a model."""

@@ -10,6 +10,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_minmax import MinMaxClassifier
+from sklearn_minmax._metric_registry import METRICS as METRIC_REGISTRY
 from sklearn_minmax.datasets import make_partial_tags, make_single_positive
 
 SEED_VARIANTS = {
@@ -24,7 +25,7 @@ def exact_by_blob(P, Y, blob):
     return {int(b): exact[blob == b].mean() for b in np.unique(blob)}
 
 
-METRICS = ["cosine", "euclidean", "manhattan", "kl"]
+METRICS = list(METRIC_REGISTRY)
 
 
 @pytest.mark.parametrize("metric", METRICS)
