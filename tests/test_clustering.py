@@ -51,7 +51,9 @@ def three_blobs():
 
 
 # every parameter at its default but n_clusters: scikit-learn's sparse-input
-# check expects a predict_proba of 4 columns
+# check expects a predict_proba of 4 columns. Slow: the default restarts and
+# epochs, fitted by each of the checks.
+@pytest.mark.slow
 @parametrize_with_checks([MinMaxClustering(4)])
 def test_sklearn_compatible_clustering(estimator, check):
     check(estimator)
@@ -132,6 +134,7 @@ def test_same_random_state_same_model_and_no_global_state(three_blobs):
     np.testing.assert_array_equal(np.random.get_state()[1], np_state)
 
 
+@pytest.mark.slow
 def test_sparse_X_gives_the_clusters_of_dense_X(three_blobs):
     X, y = three_blobs
     dense = fit_quietly(MinMaxClustering(3, **FAST), X)

@@ -9,19 +9,14 @@ import textwrap
 
 import numpy as np
 import pytest
-from helpers import SMALL, assert_same_model, fitted_arrays, make, three_blobs
+from helpers import SMALL, assert_same_model, fitted_arrays, make
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-@pytest.fixture(scope="module")
-def data():
-    return three_blobs()
-
-
-def test_same_random_state_same_model(data):
-    X, y = data
+def test_same_random_state_same_model(small_blobs):
+    X, y = small_blobs
     a = make(random_state=3).fit(X, y)
     assert_same_model(a, make(random_state=3).fit(X, y))
     other = make(random_state=4).fit(X, y)
@@ -29,17 +24,17 @@ def test_same_random_state_same_model(data):
     assert not np.array_equal(a.coefs_[0], other.coefs_[0])
 
 
-def test_row_order_does_not_matter(data):
-    X, y = data
+def test_row_order_does_not_matter(small_blobs):
+    X, y = small_blobs
     order = np.random.RandomState(0).permutation(len(X))
     assert_same_model(make().fit(X[order], y[order]), make().fit(X, y))
 
 
-def test_fit_leaves_global_state_alone(data):
+def test_fit_leaves_global_state_alone(small_blobs):
     import keras
     import tensorflow as tf
 
-    X, y = data
+    X, y = small_blobs
 
     def seed_all():
         keras.utils.set_random_seed(1234)  # Python, numpy, TensorFlow, Keras
@@ -63,8 +58,8 @@ def test_fit_leaves_global_state_alone(data):
     assert np.geterr() == errstate
 
 
-def _three_fits(data):
-    X, y = data
+def _three_fits(small_blobs):
+    X, y = small_blobs
     rng = np.random.RandomState(1)
     X2 = rng.randn(50, 3)
     y2 = rng.randint(0, 4, 50)
@@ -75,18 +70,18 @@ def _three_fits(data):
     ]
 
 
-def test_fit_order_does_not_matter(data):
-    forward = [clf.fit(X, y) for clf, X, y in _three_fits(data)]
-    backward = [clf.fit(X, y) for clf, X, y in _three_fits(data)[::-1]][::-1]
+def test_fit_order_does_not_matter(small_blobs):
+    forward = [clf.fit(X, y) for clf, X, y in _three_fits(small_blobs)]
+    backward = [clf.fit(X, y) for clf, X, y in _three_fits(small_blobs)[::-1]][::-1]
     for a, b in zip(forward, backward):
         assert_same_model(a, b)
 
 
 @pytest.mark.slow
-def test_fit_alone_in_fresh_process_is_identical(data, tmp_path):
+def test_fit_alone_in_fresh_process_is_identical(small_blobs, tmp_path):
     """The first fit in a process (TensorFlow functions traced cold) gives the
     model a fit after other fits gives."""
-    X, y = data
+    X, y = small_blobs
     np.savez(tmp_path / "data.npz", X=X, y=y)
     script = textwrap.dedent(f"""
         import numpy as np, warnings
@@ -103,7 +98,7 @@ def test_fit_alone_in_fresh_process_is_identical(data, tmp_path):
     subprocess.run([sys.executable, "-c", script], check=True, env=env)
     with np.load(tmp_path / "out.npz") as saved:
         alone = [saved[f"arr_{i}"] for i in range(len(saved.files))]
-    fits = _three_fits(data)
+    fits = _three_fits(small_blobs)
     for clf, Xo, yo in fits[::-1]:  # the first one is fitted last
         clf.fit(Xo, yo)
     for p, q in zip(fitted_arrays(fits[0][0]), alone, strict=True):
@@ -111,13 +106,13 @@ def test_fit_alone_in_fresh_process_is_identical(data, tmp_path):
 
 
 @pytest.mark.parametrize("early_stopping", [True, False])
-def test_runs_of_epochs_give_the_model_of_one_epoch_per_call(data, early_stopping,
+def test_runs_of_epochs_give_the_model_of_one_epoch_per_call(small_blobs, early_stopping,
                                                              capsys):
     """Without ``verbose`` epochs run several to a compiled call, which stops
     in the graph; with it, one per call. Both stop at the same epoch and give
     the same model, and leave the random state where the draws after training
     (the decision rule's subsample) find it."""
-    X, y = data
+    X, y = small_blobs
     params = dict(max_iter=60, early_stopping=early_stopping, tol=1e-2,
                   n_iter_no_change=3)
     runs = make(**params).fit(X, y)

@@ -19,7 +19,6 @@ from helpers import (
     assert_same_model,
     assert_unfitted,
     make,
-    three_blobs,
 )
 
 pytestmark = pytest.mark.filterwarnings(
@@ -27,13 +26,8 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 @pytest.fixture(scope="module")
-def data():
-    return three_blobs()
-
-
-@pytest.fixture(scope="module")
-def fitted(data):
-    return make().fit(*data)
+def fitted(small_blobs):
+    return make().fit(*small_blobs)
 
 
 def _with(value):
@@ -123,8 +117,8 @@ FIT_ERRORS = [
 @pytest.mark.parametrize("build_X, build_y, error, match",
                          [case[1:] for case in FIT_ERRORS],
                          ids=[case[0] for case in FIT_ERRORS])
-def test_fit_rejects_invalid_input(data, build_X, build_y, error, match):
-    X, y = data
+def test_fit_rejects_invalid_input(small_blobs, build_X, build_y, error, match):
+    X, y = small_blobs
     X = build_X(X) if build_X else X
     y = build_y(y) if build_y else y
     clf = make(max_iter=5)
@@ -150,8 +144,8 @@ FIT_OK = [
 
 @pytest.mark.parametrize("build_X, build_same", [c[1:] for c in FIT_OK],
                          ids=[c[0] for c in FIT_OK])
-def test_fit_accepts_extreme_but_valid_input(data, build_X, build_same):
-    X, y = data
+def test_fit_accepts_extreme_but_valid_input(small_blobs, build_X, build_same):
+    X, y = small_blobs
     X = build_X(X)
     clf = make(max_iter=5).fit(X, y)
     assert_finite_model(clf)
@@ -162,14 +156,14 @@ def test_fit_accepts_extreme_but_valid_input(data, build_X, build_same):
             assert np.all(np.isfinite(out)), method
     assert set(clf.predict(X)) <= set(clf.classes_)
     if build_same is not None:
-        assert_same_model(clf, make(max_iter=5).fit(build_same(data[0]), y))
+        assert_same_model(clf, make(max_iter=5).fit(build_same(small_blobs[0]), y))
 
 
 @pytest.mark.parametrize("scale", [1e39, -1e39, 1e300])
-def test_fit_float32_overflow_is_a_clear_error(data, scale):
+def test_fit_float32_overflow_is_a_clear_error(small_blobs, scale):
     """Values that overflow float32 (training precision) are rejected up
     front with a ValueError naming X, rather than trained to NaN/inf."""
-    X, y = data
+    X, y = small_blobs
     X = X.copy()
     X[5, 0] = scale
     clf = make(max_iter=5)
@@ -179,8 +173,8 @@ def test_fit_float32_overflow_is_a_clear_error(data, scale):
     assert_unfitted(clf)
 
 
-def test_dataframe_gives_the_model_and_predictions_of_its_array(data):
-    X, y = data
+def test_dataframe_gives_the_model_and_predictions_of_its_array(small_blobs):
+    X, y = small_blobs
     frame = _numeric_frame(X)
     dense = frame.to_numpy(np.float64)
     a = make().fit(frame, y)
@@ -223,8 +217,8 @@ PREDICT_ERRORS = [
 @pytest.mark.parametrize("method", PREDICT_METHODS)
 @pytest.mark.parametrize("build_X, error, match", [c[1:] for c in PREDICT_ERRORS],
                          ids=[c[0] for c in PREDICT_ERRORS])
-def test_predict_rejects_invalid_input(data, fitted, method, build_X, error, match):
-    X, _ = data
+def test_predict_rejects_invalid_input(small_blobs, fitted, method, build_X, error, match):
+    X, _ = small_blobs
     with pytest.raises(error, match=match) as info:
         getattr(fitted, method)(build_X(X))
     assert_not_tensorflow(info.value)
@@ -245,10 +239,10 @@ PREDICT_OK = [
 
 @pytest.mark.parametrize("build_X", [c[1] for c in PREDICT_OK],
                          ids=[c[0] for c in PREDICT_OK])
-def test_predict_accepts_extreme_but_valid_input(data, fitted, build_X):
+def test_predict_accepts_extreme_but_valid_input(small_blobs, fitted, build_X):
     """Finite output of the right shape, built on finite scores: a NaN score
     would make ``predict`` an argmax over NaN, i.e. silently ``classes_[0]``."""
-    X = build_X(data[0])
+    X = build_X(small_blobs[0])
     n, k = X.shape[0], len(fitted.classes_)
     scores = fitted.decision_function(X)
     assert scores.shape == (n, k) and np.all(np.isfinite(scores))
@@ -267,8 +261,8 @@ def test_predict_accepts_extreme_but_valid_input(data, fitted, build_X):
 # the largest float32 values fit in float32 depends on the fitted weights
 @pytest.mark.parametrize("build_X", [c[1] for c in PREDICT_OK if c[0] != "float32_max"],
                          ids=[c[0] for c in PREDICT_OK if c[0] != "float32_max"])
-def test_transform_of_extreme_but_valid_input(data, fitted, build_X):
-    X = build_X(data[0])
+def test_transform_of_extreme_but_valid_input(small_blobs, fitted, build_X):
+    X = build_X(small_blobs[0])
     Z = fitted.transform(X)
     assert Z.shape == (X.shape[0], SMALL["n_components"])
     assert Z.dtype == (np.float32 if X.dtype == np.float32 else np.float64)

@@ -38,6 +38,7 @@ def conv_encoder():
     ])
 
 
+@pytest.mark.slow
 def test_keras_model_on_images(images):
     X, y = images
     encoder = conv_encoder()
@@ -82,6 +83,7 @@ def _topic_documents(seed=0):
     return docs, y, Y
 
 
+@pytest.mark.slow
 def test_builder_function_on_raw_text():
     docs, y, Y = _topic_documents()
 
@@ -103,6 +105,7 @@ def test_builder_function_on_raw_text():
     assert np.all(P[np.arange(len(docs)), pred] == 1)
 
 
+@pytest.mark.slow
 def test_early_stopping_with_a_keras_encoder_keeps_the_best_epoch(images):
     X, y = images
     params = dict(encoder=conv_encoder(), learning_rate=0.03, n_iter_no_change=3,
@@ -128,6 +131,7 @@ def test_builder_must_return_a_keras_model(images):
         MinMaxClassifier(encoder=lambda shape: "not a model").fit(X, y)
 
 
+@pytest.mark.slow
 def test_partial_fit_with_a_keras_encoder_continues_adam(images):
     """Two partial_fit calls are a two-epoch fit: one optimizer across calls,
     whose moments and step count carry over, so Adam's bias correction does

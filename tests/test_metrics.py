@@ -36,7 +36,8 @@ def test_labels_without_tags_are_left_out_of_the_mean():
     assert tag_roc_auc_score(y, S, classes=[0, 1, 2]) == 1.0
 
 
-def test_tracks_the_full_label_auc_when_tags_are_random():
+@pytest.mark.parametrize("signal", [0.5, 1.0, 2.0])
+def test_tracks_the_full_label_auc_when_tags_are_random(signal):
     # tags a random half of each label's samples: the tag AUC is
     # theta / 2 + (1 - theta) * AUC, increasing in the true AUC
     rng = np.random.RandomState(0)
@@ -44,12 +45,10 @@ def test_tracks_the_full_label_auc_when_tags_are_random():
     Y = rng.rand(n, 1) < 0.3
     tags = Y & (rng.rand(n, 1) < 0.5)
     theta = (Y & ~tags).sum() / (~tags).sum()
-    for signal in (0.5, 1.0, 2.0):
-        S = signal * Y + rng.normal(size=(n, 1))
-        expected = theta / 2 + (1 - theta) * roc_auc_score(Y[:, 0], S[:, 0])
-        got = tag_roc_auc_score(np.column_stack([tags, ~tags]),
-                                np.column_stack([S, -S]))
-        assert abs(got - expected) < 0.01
+    S = signal * Y + rng.normal(size=(n, 1))
+    expected = theta / 2 + (1 - theta) * roc_auc_score(Y[:, 0], S[:, 0])
+    got = tag_roc_auc_score(np.column_stack([tags, ~tags]), np.column_stack([S, -S]))
+    assert abs(got - expected) < 0.01
 
 
 def test_bad_input_gets_clear_errors():

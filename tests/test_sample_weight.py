@@ -4,7 +4,7 @@ removes it, and a pipeline routes it to the estimator."""
 import numpy as np
 import pytest
 import sklearn
-from helpers import assert_same_model, assert_unfitted, make, three_blobs
+from helpers import assert_same_model, assert_unfitted, make
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -12,13 +12,8 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-@pytest.fixture(scope="module")
-def data():
-    return three_blobs()
-
-
-def test_integer_weights_equal_repeated_rows(data):
-    X, y = data
+def test_integer_weights_equal_repeated_rows(small_blobs):
+    X, y = small_blobs
     w = np.random.RandomState(1).randint(1, 4, len(X))
     weighted = make().fit(X, y, sample_weight=w)
     repeated = make().fit(np.repeat(X, w, axis=0), np.repeat(y, w))
@@ -27,8 +22,8 @@ def test_integer_weights_equal_repeated_rows(data):
                               make().fit(X, y).class_embeddings_)
 
 
-def test_zero_weight_equals_removal(data):
-    X, y = data
+def test_zero_weight_equals_removal(small_blobs):
+    X, y = small_blobs
     w = np.ones(len(X))
     w[::4] = 0
     weighted = make().fit(X, y, sample_weight=w)
@@ -40,16 +35,16 @@ def test_zero_weight_equals_removal(data):
     (lambda y: np.zeros(len(y)), "at least one non-zero"),
     (lambda y: (y == "ant").astype(float), "at least 2 classes with positive weight"),
 ], ids=["all_zero", "one_class_left"])
-def test_weights_that_leave_too_little_are_a_clear_error(data, keep, match):
-    X, y = data
+def test_weights_that_leave_too_little_are_a_clear_error(small_blobs, keep, match):
+    X, y = small_blobs
     clf = make()
     with pytest.raises(ValueError, match=match):
         clf.fit(X, y, sample_weight=keep(y))
     assert_unfitted(clf)
 
 
-def test_sample_weight_is_routed_through_a_pipeline(data):
-    X, y = data
+def test_sample_weight_is_routed_through_a_pipeline(small_blobs):
+    X, y = small_blobs
     w = np.random.RandomState(0).randint(0, 3, len(X)).astype(float)
     with sklearn.config_context(enable_metadata_routing=True):
         pipe = make_pipeline(

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 def test_sparse_input_is_not_densified(fmt, monkeypatch):
     X, y = make_blobs(n_samples=300, centers=3, n_features=5, random_state=0)

@@ -12,24 +12,19 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import PREDICT_METHODS, assert_same_model, make, three_blobs
+from helpers import PREDICT_METHODS, assert_same_model, make
 from sklearn.exceptions import ConvergenceWarning
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-@pytest.fixture(scope="module")
-def data():
-    return three_blobs()
-
-
 def _all_predictions(clf, X):
     return {m: getattr(clf, m)(X) for m in PREDICT_METHODS}
 
 
-def test_concurrent_predictions(data):
-    X, y = data
+def test_concurrent_predictions(small_blobs):
+    X, y = small_blobs
     fitted = make().fit(X, y)
     rng = np.random.RandomState(0)
     inputs = [X[rng.permutation(60)[:k]] for k in (1, 5, 17, 60, 33, 60, 2, 41)]
@@ -51,8 +46,8 @@ def test_concurrent_predictions(data):
 
 @pytest.mark.parametrize("same_architecture", [True, False],
                          ids=["shared_trainer", "separate_trainers"])
-def test_concurrent_fits(data, same_architecture):
-    X, y = data
+def test_concurrent_fits(small_blobs, same_architecture):
+    X, y = small_blobs
     rng = np.random.RandomState(2)
     X2, y2 = rng.randn(45, 3), rng.randint(0, 2, 45)
     other = dict(random_state=5) if same_architecture else dict(
