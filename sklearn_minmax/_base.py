@@ -14,9 +14,9 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _inference, _init, _targets
-from ._config import AdamState, MLPWeights
+from . import _inference, _initialization, _targets
 from ._metric_registry import METRICS
+from ._training_types import AdamState, MLPWeights
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 _SKLEARN_BASE = os.path.join("sklearn", "base.py")
@@ -118,7 +118,7 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
             self.best_loss_ = min(self.loss_curve_)
         self.n_iter_ = len(self.loss_curve_) if incremental else len(result.loss_curve)
 
-    def _train_mlp(self, data, val, config, first_call, rng):
+    def _train_mlp(self, rows, held_out, config, first_call, rng):
         """Train the built-in MLP encoder; its weights end up as numpy arrays."""
         from . import _mlp_training  # TensorFlow is imported only here
 
@@ -129,8 +129,8 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
                                  f"got {hidden.tolist()}.")
             n_classes = self._n_classes()
             n_components = self.n_components or int(np.clip(n_classes, 32, 256))
-            weights = _init.init_mlp(data[0].shape[1], hidden.tolist(), n_components,
-                                         n_classes, config, rng)
+            weights = _initialization.init_mlp(rows.X.shape[1], hidden.tolist(),
+                                               n_components, n_classes, config, rng)
             opt_state = None
         else:
             weights = MLPWeights(self.coefs_, self.intercepts_,
@@ -138,7 +138,7 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
             m, v, step = self._optimizer_state
             opt_state = AdamState(MLPWeights(*m), MLPWeights(*v), step)
         weights, opt_state, result = _mlp_training.train_mlp(
-            *data, weights, opt_state, config, rng, validation=val)
+            rows, weights, opt_state, config, rng, held_out=held_out)
         weights = weights.astype(np.float64)
         self.coefs_, self.intercepts_ = weights.coefs, weights.intercepts
         self.class_embeddings_ = weights.class_embeddings
@@ -147,12 +147,12 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         self._optimizer_state = (list(opt_state.m), list(opt_state.v), opt_state.step)
         return result
 
-    def _train_keras(self, data, val, config, first_call, rng):
+    def _train_keras(self, rows, held_out, config, first_call, rng):
         """Train a user-supplied Keras encoder, kept as ``encoder_``."""
         from . import _keras_models, _keras_training  # TensorFlow is imported only here
 
         if first_call:
-            model, dim = _keras_models.build_encoder(self.encoder, data[0])
+            model, dim = _keras_models.build_encoder(self.encoder, rows.X)
             table = METRICS[config.metric].initial_table(self._n_classes(), dim,
                                                          config.max_norm, rng)
             opt_state = None
@@ -160,7 +160,7 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
             model, table = self.encoder_, self.class_embeddings_.astype(np.float32)
             opt_state = getattr(self, "_optimizer_state", None)
         table, opt_state, result = _keras_training.train_keras(
-            model, *data, table, opt_state, config, rng, validation=val)
+            model, rows, table, opt_state, config, rng, held_out=held_out)
         self.encoder_ = model
         self.class_embeddings_ = table.astype(np.float64)
         self._optimizer_state = opt_state

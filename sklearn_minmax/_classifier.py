@@ -17,8 +17,8 @@ from sklearn.utils.validation import check_is_fitted
 from . import _decision, _targets
 from ._activations import ACTIVATIONS
 from ._base import BaseMinMax, _random_state, _warn
-from ._config import TrainingConfig, hidden_layers
 from ._metric_registry import METRICS
+from ._training_types import TrainingConfig, hidden_layers
 
 
 class MinMaxClassifier(ClassifierMixin, BaseMinMax):
@@ -367,28 +367,27 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         tags = self._set_targets(y, classes, first_call, incremental)
         rng = _random_state(self.random_state)
         declared = incremental and (classes is not None or self._multilabel)
-        data = _targets.weighted_rows(X, tags, sample_weight, self.classes_,
+        rows = _targets.weighted_rows(X, tags, sample_weight, self.classes_,
                                       self.class_weight, first_call, declared)
         split = None
         if self.early_stopping and not incremental:
             # after merging: copies of a row are all in training or all held out
-            split = _targets.validation_split(data[1], self.validation_fraction, rng)
-        val = None
+            split = _targets.validation_split(rows.tags, self.validation_fraction, rng)
+        held_out = None
         if split is not None:
-            val = tuple(a[split[1]] for a in data)
-            data = tuple(a[split[0]] for a in data)
-        config = self._training_config(incremental, data[0].shape[0])
+            rows, held_out = rows.take(split[0]), rows.take(split[1])
+        config = self._training_config(incremental, rows.X.shape[0])
         train = self._train_keras if self.encoder is not None else self._train_mlp
-        result = train(data, val, config, first_call, rng)
-        self._record(result, val is not None, first_call, incremental)
+        result = train(rows, held_out, config, first_call, rng)
+        self._record(result, held_out is not None, first_call, incremental)
         self._max_norm = config.max_norm
         self._n_features_out = self.class_embeddings_.shape[1]
         if not result.converged and not incremental:
             _warn(f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                   "and the optimization hasn't converged yet.", ConvergenceWarning)
         self._rule = _decision.fit_decision_rule(  # plain arrays in the fitted state
-            self._embed, data[0], data[1], data[3], self._class_space(), self.metric,
-            rng, held_out=None if val is None else (val[0], val[1], val[3]))._asdict()
+            self._embed, rows, self._class_space(), self.metric, rng,
+            held_out=held_out)._asdict()
         return self
 
     def _decision_rule(self):  # the fitted state holds plain arrays

@@ -14,10 +14,11 @@ from scipy.special import softmax
 
 from . import _inference
 
-# Added to the overlap of two assignments inside the logarithm of the pull (in
-# training too), so that a neighbour given a disjoint assignment costs
-# -log(EPS), not infinity.
-EPS = 1e-7
+# Guard of the clustering loss's logarithms and divisions against zero (in
+# training too): added to the overlap of two assignments inside the
+# logarithm of the pull, a neighbour given a disjoint assignment costs
+# -log(CLUSTER_EPS), not infinity.
+CLUSTER_EPS = 1e-7
 # Rows per chunk wherever a value is computed for each edge of the graph.
 _CHUNK = 8192
 # Seed of the far samples of the reported loss (see ``loss_of``).
@@ -65,13 +66,13 @@ def clustering_loss(P, neighbors, far, far_weight, push_weight, entropy_weight):
     for start in range(0, P.shape[0], _CHUNK):
         rows = slice(start, start + _CHUNK)
         near = np.einsum("bc,bkc->bk", P[rows], P[neighbors[rows]])
-        pull -= np.log(near + EPS).sum()
+        pull -= np.log(near + CLUSTER_EPS).sum()
         overlap = np.einsum("bc,bfc->bf", P[rows], P[far[rows]])
         push += (np.square(overlap) * far_weight[rows]).sum()
     mean = P.mean(axis=0)
-    balance = np.log(P.shape[1]) + (mean * np.log(mean + EPS)).sum()
+    balance = np.log(P.shape[1]) + (mean * np.log(mean + CLUSTER_EPS)).sum()
     pull /= max(neighbors.size, 1)
-    push /= max(far_weight.sum(), EPS)
+    push /= max(far_weight.sum(), CLUSTER_EPS)
     return float(pull + push_weight * push + entropy_weight * balance)
 
 
@@ -115,7 +116,7 @@ def _spectral_groups(A, n_clusters, random_state):
     from sklearn.cluster import KMeans
 
     degree = A.sum(axis=1)
-    scale = 1.0 / np.sqrt(np.maximum(degree, EPS))
+    scale = 1.0 / np.sqrt(np.maximum(degree, CLUSTER_EPS))
     _, V = np.linalg.eigh(scale[:, None] * A * scale[None, :])
     embedding = V[:, ::-1][:, :n_clusters] * scale[:, None]
     return KMeans(n_clusters, n_init=10, random_state=random_state).fit_predict(

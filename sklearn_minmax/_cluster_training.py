@@ -33,28 +33,28 @@ import functools
 import numpy as np
 
 from ._backend import tf
-from ._cluster_graph import EPS
-from ._config import MLPWeights
-from ._init import init_layers
+from ._cluster_graph import CLUSTER_EPS
+from ._initialization import init_layers
 from ._mlp_training import _as_tensors, _MLPTrainer, train_loaded
-from ._training import _data, packed
+from ._training import pack_scalars, resident
+from ._training_types import MLPWeights, TrainingRows
 
 # An epoch makes at least this many steps: as many passes over the rows as
 # that takes. Small data then gets the few hundred steps the loss needs within
 # the first epochs, and early stopping judges losses averaged over as many.
 MIN_STEPS = 50
-# The scalars the compiled epoch reads, packed by :func:`pack`.
+# The scalars the compiled epoch reads, packed by :func:`pack_clustering_hyper`.
 _HYPER = ("learning_rate", "beta_1", "beta_2", "epsilon", "alpha", "push_weight",
           "entropy_weight", "n_far")
 
 
-def pack(config):
+def pack_clustering_hyper(config):
     """The hyper-parameters of a ``ClusteringConfig``, packed."""
-    return packed({name: getattr(config, name) for name in _HYPER}, _HYPER)
+    return pack_scalars({name: getattr(config, name) for name in _HYPER}, _HYPER)
 
 
 def _weighted_mean(values, weight):
-    return tf.reduce_sum(values * weight) / tf.maximum(tf.reduce_sum(weight), EPS)
+    return tf.reduce_sum(values * weight) / tf.maximum(tf.reduce_sum(weight), CLUSTER_EPS)
 
 
 def clustering_loss(psi, psi_near, psi_far, near_weight, far_weight, push_weight,
@@ -80,19 +80,20 @@ def clustering_loss(psi, psi_near, psi_far, near_weight, far_weight, push_weight
         ``pull + push_weight * push + entropy_weight * balance``.
     """
     near = tf.einsum("bc,bkc->bk", psi, psi_near)
-    pull = _weighted_mean(-tf.math.log(near + EPS), near_weight)
+    pull = _weighted_mean(-tf.math.log(near + CLUSTER_EPS), near_weight)
     push = _weighted_mean(tf.square(tf.einsum("bc,bfc->bf", psi, psi_far)), far_weight)
     mean = tf.reduce_mean(psi, axis=0)
     balance = (tf.math.log(tf.cast(tf.shape(psi)[1], tf.float32))
-               + tf.reduce_sum(mean * tf.math.log(mean + EPS)))
+               + tf.reduce_sum(mean * tf.math.log(mean + CLUSTER_EPS)))
     return pull + push_weight * push + entropy_weight * balance
 
 
 class _ClusterTrainer(_MLPTrainer):
     """The built-in encoder, trained on :func:`clustering_loss`.
 
-    ``tags`` of the compiled epoch hold each row's neighbours (indices into
-    the rows) and ``mask`` their weights; the class table is unused.
+    The ``tags`` of the rows the compiled epoch reads hold each row's
+    neighbours (indices into the rows) and ``tag_weights`` their weights;
+    the class table is unused.
     """
 
     HYPER = _HYPER
@@ -101,8 +102,8 @@ class _ClusterTrainer(_MLPTrainer):
     def __init__(self, n_layers, activation, sparse):
         super().__init__(n_layers, activation, "cosine", sparse, sampled=False)
 
-    def pack(self, config, mean_weight):
-        return pack(config)
+    def hyper_of(self, config, mean_weight):
+        return pack_clustering_hyper(config)
 
     def order(self, n, batch_size, rng):
         passes = -(-MIN_STEPS * batch_size // n)
@@ -111,7 +112,8 @@ class _ClusterTrainer(_MLPTrainer):
     def _flat(self, weights):
         return [*weights.coefs, *weights.intercepts]  # no class table
 
-    def _batch(self, X, idx, neighbors, near_weight, weight, seed, hyper, training):
+    def _batch(self, rows, idx, seed, hyper, training):
+        X, neighbors, near_weight = rows.X, rows.tags, rows.tag_weights
         b = tf.shape(idx)[0]
         near = tf.gather(neighbors, idx)
         far = tf.random.stateless_uniform(
@@ -133,16 +135,17 @@ class _ClusterTrainer(_MLPTrainer):
 class _SelfLabelTrainer(_ClusterTrainer):
     """The built-in encoder, fine-tuned on cross-entropy toward clusters.
 
-    ``tags`` of the compiled epoch hold, for each row, the subclusters of its
-    cluster and ``mask`` marks them (clusters have different numbers of
-    subclusters); the loss is ``-log`` of the row's assignment mass on them.
+    The ``tags`` of the rows the compiled epoch reads hold, for each row, the
+    subclusters of its cluster and ``tag_weights`` marks them (clusters have
+    different numbers of subclusters); the loss is ``-log`` of the row's
+    assignment mass on them.
     """
 
-    def _batch(self, X, idx, tags, mask, weight, seed, hyper, training):
-        psi = tf.nn.softmax(self._embed(self._gather(X, idx), training))
-        own = tf.gather(psi, tf.gather(tags, idx), batch_dims=1)
-        mass = tf.reduce_sum(own * tf.gather(mask, idx), axis=1)
-        return -tf.reduce_mean(tf.math.log(mass + EPS))
+    def _batch(self, rows, idx, seed, hyper, training):
+        psi = tf.nn.softmax(self._embed(self._gather(rows.X, idx), training))
+        own = tf.gather(psi, tf.gather(rows.tags, idx), batch_dims=1)
+        mass = tf.reduce_sum(own * tf.gather(rows.tag_weights, idx), axis=1)
+        return -tf.reduce_mean(tf.math.log(mass + CLUSTER_EPS))
 
 
 @functools.cache
@@ -167,7 +170,8 @@ def train_clustering(X, neighbors, near_weight, weights, config, rng):
     """
     sparse, X_tensor = _as_tensors(X)
     trainer = _cluster_trainer(len(weights.coefs), config.activation, sparse)
-    data = _data(X, neighbors, near_weight, np.ones(X.shape[0], np.float32), X_tensor)
+    data = resident(TrainingRows(X, neighbors, near_weight,
+                                 np.ones(X.shape[0], np.float32)), X_tensor)
     weights, _, result = train_loaded(trainer, data, weights, None, config, rng)
     return weights, result
 
@@ -179,11 +183,12 @@ def self_label(X, labels, groups, weights, config, rng):
     weights."""
     members = [np.flatnonzero(groups == g) for g in range(groups.max() + 1)]
     tags = np.zeros((len(members), max(map(len, members))), np.int32)
-    mask = np.zeros(tags.shape, np.float32)
+    marks = np.zeros(tags.shape, np.float32)
     for g, m in enumerate(members):
-        tags[g, :len(m)], mask[g, :len(m)] = m, 1.0
+        tags[g, :len(m)], marks[g, :len(m)] = m, 1.0
     sparse, X_tensor = _as_tensors(X)
     trainer = _cluster_trainer(len(weights.coefs), config.activation, sparse, True)
-    data = _data(X, tags[labels], mask[labels], np.ones(X.shape[0], np.float32), X_tensor)
+    data = resident(TrainingRows(X, tags[labels], marks[labels],
+                                 np.ones(X.shape[0], np.float32)), X_tensor)
     weights, _, _ = train_loaded(trainer, data, weights, None, config, rng)
     return weights

@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _cluster_graph
 from ._activations import ACTIVATIONS
 from ._base import BaseMinMax, _check_numeric_frame, _check_range, _random_state, _warn
-from ._config import ClusteringConfig
+from ._training_types import ClusteringConfig
 
 # n_subclusters="auto": this many subclusters per cluster, at least _AUTO_MIN,
 # and at most one per _AUTO_ROWS training rows (never fewer than n_clusters).

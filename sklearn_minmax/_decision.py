@@ -68,7 +68,7 @@ def weighted_quantile(values, weights, q):
 
 def typical_scores(own, w_own, R, w_sub, tagged):
     """All-class medians of the own-tag scores ``own`` and of the scores in
-    ``R`` of rows not tagged with the class (see :func:`fit_rule`)."""
+    ``R`` of rows not tagged with the class (see :func:`fit_decision_rule`)."""
     # over a few million entries at most (the rows of R are a random sample
     # already; with very many classes, its first rows)
     top = slice(0, max(1, _MEDIAN_ENTRIES // R.shape[1]))
@@ -261,20 +261,21 @@ def _own_scores(S, tags):
     return S[r, tags[r, s]], r
 
 
-def fit_decision_rule(embed, X, tags, weight, E, metric, rng, held_out=None):
-    """The membership rule from the training rows; the probability scales
-    from the rows ``held_out`` of training, where given, else from the
-    training rows.
+def fit_decision_rule(embed, rows, E, metric, rng, held_out=None):
+    """The membership rule from the training ``rows``; the probability
+    scales from the rows ``held_out`` of training, where given, else from
+    the training rows.
 
-    ``embed`` maps rows of ``X`` to raw embeddings; ``E`` is the mapped class
-    table; ``tags`` and ``weight`` are the training rows' tags (padded with
-    -1) and row weights; ``held_out`` the same three for held-out rows (the
-    encoder has fitted the training rows, whose scores are sharper than those
-    of new rows: scales fitted on them are overconfident). One rule whatever
-    the form of the tags: one per row or several, as labels or an indicator.
+    ``embed`` maps rows of features to raw embeddings; ``E`` is the mapped
+    class table; ``rows`` and ``held_out`` are ``TrainingRows``, whose
+    features, tags (padded with -1) and row weights are read (the encoder
+    has fitted the training rows, whose scores are sharper than those of new
+    rows: scales fitted on them are overconfident). One rule whatever the
+    form of the tags: one per row or several, as labels or an indicator.
     Returns a :class:`DecisionRule`.
     """
-    sub, Z_sub, S = _training_scores(embed, X, E, metric, rng)
+    tags, weight = rows.tags, rows.row_weights
+    sub, Z_sub, S = _training_scores(embed, rows.X, E, metric, rng)
     tags_sub, w_sub = tags[sub], weight[sub]
     tagged = tag_targets(tags_sub, E.shape[0]) > 0
     shares = _inference.shares(METRICS[metric].sample_space(Z_sub), E, metric, S)
@@ -286,7 +287,7 @@ def fit_decision_rule(embed, X, tags, weight, E, metric, rng, held_out=None):
     few = slice(0, max(20, min(_SOFTMAX_ROWS, _SOFTMAX_ENTRIES // E.shape[0])))
     S_fit, tags_fit, w_fit, Z_fit = S[few], tags_sub[few], w_sub[few], Z_sub[few]
     if held_out is not None:
-        X_h, tags_h, w_h = held_out
+        X_h, tags_h, w_h = held_out.X, held_out.tags, held_out.row_weights
         Z_fit = embed(X_h[few])
         S_fit, tags_fit, w_fit = _inference.scores(Z_fit, E, metric), tags_h[few], w_h[few]
     Y_fit = tag_targets(tags_fit, E.shape[0])

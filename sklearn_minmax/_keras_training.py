@@ -7,7 +7,7 @@ encoder)."""
 import numpy as np
 
 from ._backend import tf
-from ._training import _data, _epochs, _sampled, _Trainer
+from ._training import _epochs, _sampled, _Trainer, resident
 
 
 class _KerasTrainer(_Trainer):
@@ -62,13 +62,12 @@ class _KerasTrainer(_Trainer):
         self.table.assign(self.best[-1])
 
 
-def train_keras(model, X, tags, mask, weight, table, opt_state, config, rng,
-                validation=None):
+def train_keras(model, rows, table, opt_state, config, rng, held_out=None):
     """Like :func:`train_mlp`, for a Keras encoder (trained in place).
 
     ``opt_state`` is the list of Adam's arrays a previous call returned, or
     None. Returns the table, the Adam state and the :class:`TrainingResult`;
-    with ``validation`` data the model and table are those of the best epoch.
+    with ``held_out`` rows the model and table are those of the best epoch.
     """
     trainer = _KerasTrainer(model, table, config, _sampled(config, table.shape[0]))
     state_vars = trainer.state_variables()
@@ -76,10 +75,10 @@ def train_keras(model, X, tags, mask, weight, table, opt_state, config, rng,
             np.shape(a) for a in opt_state]:
         for var, value in zip(state_vars, opt_state):
             var.assign(value)
-    data = _data(X, tags, mask, weight, tf.constant(X))
-    if validation is not None:
-        validation = _data(*validation, tf.constant(validation[0]))
-    result, kept = _epochs(trainer, data, config, rng, validation)
+    data = resident(rows, tf.constant(rows.X))
+    if held_out is not None:
+        held_out = resident(held_out, tf.constant(held_out.X))
+    result, kept = _epochs(trainer, data, config, rng, held_out)
     if kept:
         trainer.restore_best()
     return trainer.table.numpy(), [v.numpy() for v in state_vars], result

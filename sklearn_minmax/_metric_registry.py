@@ -34,8 +34,8 @@ from scipy.special import log_softmax
 
 from ._lazy_tf import tf
 
-# Guard of norms and divisions against zero.
-EPS = 1e-12
+# Guard of the metrics' norms, divisions and logarithms against zero.
+METRIC_EPS = 1e-12
 _LOG2 = math.log(2.0)
 
 
@@ -44,13 +44,13 @@ def safe_norm(x, ord=2):
     """Norm along the last axis whose gradient is finite at zero."""
     if ord == 1:
         return tf.reduce_sum(tf.abs(x), axis=-1, keepdims=True)
-    return tf.sqrt(tf.reduce_sum(tf.square(x), axis=-1, keepdims=True) + EPS)
+    return tf.sqrt(tf.reduce_sum(tf.square(x), axis=-1, keepdims=True) + METRIC_EPS)
 
 
 def clip_norm(x, max_norm, ord=2):
     """Scale rows of ``x`` into the ball of radius ``max_norm``."""
     norm = safe_norm(x, ord)
-    return x * tf.minimum(1.0, max_norm / tf.maximum(norm, EPS))
+    return x * tf.minimum(1.0, max_norm / tf.maximum(norm, METRIC_EPS))
 
 
 def unit_rows(x):
@@ -96,7 +96,7 @@ def cosine_push_sum(v):
 def _clip_rows(e, max_norm, order):
     """Rows of ``e`` scaled into the L``order`` ball of radius ``max_norm`` (numpy)."""
     norm = np.linalg.norm(e, ord=order, axis=1, keepdims=True)
-    return e * np.minimum(1.0, max_norm / np.maximum(norm, EPS)).astype(e.dtype)
+    return e * np.minimum(1.0, max_norm / np.maximum(norm, METRIC_EPS)).astype(e.dtype)
 
 
 # ------------------------------------------------------------------ metrics
@@ -208,10 +208,10 @@ class Cosine(Metric):
         return 1.0 - score
 
     def sample_space(self, z):
-        return z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), EPS)
+        return z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), METRIC_EPS)
 
     def class_space(self, e, max_norm):
-        return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), EPS)
+        return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), METRIC_EPS)
 
     def similarity(self, z, e):
         return z @ e.T
@@ -267,13 +267,13 @@ class Euclidean(Metric):
     def closeness(self, z, e, S=None):
         # the projection <z, e_c> / <e_c, e_c>: the sample embedding has no
         # norm bound, so its distances have no scale to take them in
-        return (z @ e.T) / np.maximum((e * e).sum(1), EPS)[None, :]
+        return (z @ e.T) / np.maximum((e * e).sum(1), METRIC_EPS)[None, :]
 
     def tf_pull(self, z, e, max_norm):
         return tf.reduce_sum(tf.square(z - e), axis=-1) / max_norm**2
 
     def tf_similarity(self, z, e):  # finite gradient at z == e
-        return -tf.sqrt(tf.maximum(tf.reduce_sum(tf.square(z - e), axis=-1), EPS))
+        return -tf.sqrt(tf.maximum(tf.reduce_sum(tf.square(z - e), axis=-1), METRIC_EPS))
 
     def tf_pair_penalty(self, a, b, max_norm):
         sq = tf.reduce_sum(tf.square(a - b), axis=-1) / max_norm**2
@@ -307,7 +307,7 @@ class Manhattan(Metric):
         return score * score
 
     def sample_space(self, z):
-        return z / np.maximum(np.abs(z).sum(axis=1, keepdims=True), EPS)
+        return z / np.maximum(np.abs(z).sum(axis=1, keepdims=True), METRIC_EPS)
 
     def class_space(self, e, max_norm):
         return _clip_rows(e, max_norm, 1) / max_norm
@@ -322,7 +322,7 @@ class Manhattan(Metric):
         return 1.0 - 0.25 * np.square(self.similarity(z, e) if S is None else S)
 
     def tf_sample_space(self, z):
-        return z / tf.maximum(safe_norm(z, ord=1), EPS)
+        return z / tf.maximum(safe_norm(z, ord=1), METRIC_EPS)
 
     def tf_class_space(self, e, max_norm):
         return clip_norm(e, max_norm, ord=1) / max_norm
@@ -407,7 +407,7 @@ class KL(Metric):
 
     def tf_pair_penalty(self, a, b, max_norm):
         pa, pb = tf.exp(a), tf.exp(b)
-        log_m = tf.math.log(0.5 * (pa + pb) + EPS)
+        log_m = tf.math.log(0.5 * (pa + pb) + METRIC_EPS)
         js = 0.5 * tf.reduce_sum(pa * (a - log_m) + pb * (b - log_m), axis=-1)
         return tf.square(js / _LOG2 - 1.0)
 

@@ -19,10 +19,10 @@ import numpy as np
 
 from ._activations import ACTIVATIONS
 from ._backend import tf
-from ._config import AdamState, MLPWeights
 from ._loss_ops import cosine_minmax_gradients, sampled_cosine_minmax_gradients, unit_gram
 from ._metric_registry import unit_rows
-from ._training import _data, _epochs, _sampled, _Trainer
+from ._training import _epochs, _sampled, _Trainer, resident
+from ._training_types import AdamState, MLPWeights, TrainingRows
 
 
 def _first_layer(W, b, x, sparse):
@@ -128,9 +128,8 @@ class _MLPTrainer(_Trainer):
         else:
             x_spec = tf.TensorSpec([None, None], tf.float32)
         self.signature = [
-            x_spec,
-            tf.TensorSpec([None, None], tf.int32),              # tags
-            tf.TensorSpec([None, None], tf.float32), vec,       # tag mask, weight
+            TrainingRows(x_spec, tf.TensorSpec([None, None], tf.int32),  # X, tags
+                         tf.TensorSpec([None, None], tf.float32), vec),  # tag, row weights
             tf.TensorSpec([None], tf.int32),                    # permutation
             tf.TensorSpec([], tf.int32),                        # batch size
             tf.TensorSpec([2], tf.int32),                       # seed
@@ -171,7 +170,7 @@ class _MLPTrainer(_Trainer):
             var.assign(tf.zeros([0] * len(var.shape)))
         return out
 
-    def _rows(self, X):
+    def _x_rows(self, X):
         if not self.sparse:
             return X
         row_splits, col, val = X
@@ -208,16 +207,16 @@ class _MLPTrainer(_Trainer):
         return [update(p, g, m, v)
                 for p, g, m, v in zip(params, grads, self._flat(self.m), self._flat(self.v))]
 
-    def _closed_form_step(self, X, idx, tags, mask, weight, seed, hyper, nb):
+    def _closed_form_step(self, rows, idx, seed, hyper, nb):
         """The update of :meth:`_step` for the loss of :meth:`_batch_loss`,
         with the gradients written out (:func:`forward`, :func:`backward`,
         :func:`cosine_minmax_gradients` or, with sampled negatives,
         :func:`sampled_cosine_minmax_gradients`). Returns the objective."""
         coefs = [tf.convert_to_tensor(W) for W in self.weights.coefs]
-        inputs, z = forward(coefs, self.weights.intercepts, self._gather(X, idx),
+        inputs, z = forward(coefs, self.weights.intercepts, self._gather(rows.X, idx),
                             self.activation, self.sparse)
-        batch = (z, tf.gather(tags, idx), tf.gather(mask, idx),
-                 tf.gather(weight, idx) / hyper["mean_weight"], self.table,
+        batch = (z, tf.gather(rows.tags, idx), tf.gather(rows.tag_weights, idx),
+                 tf.gather(rows.row_weights, idx) / hyper["mean_weight"], self.table,
                  hyper["push_weight"])
         if self.sampled:
             loss, dz, d_table, rows, before = sampled_cosine_minmax_gradients(
@@ -284,33 +283,34 @@ def _as_tensors(X):
     return False, tf.constant(X, tf.float32)
 
 
-def train_loaded(trainer, data, weights, opt_state, config, rng, validation=None):
-    """Train an :class:`_MLPTrainer` (or a subclass) from ``weights``, holding
-    its lock: load, run :func:`_epochs`, read the state back. Returns the
-    weights (of the best epoch with ``validation``), the Adam state and the
-    :class:`TrainingResult`."""
+def train_loaded(trainer, data, weights, opt_state, config, rng, held_out=None):
+    """Train an :class:`_MLPTrainer` (or a subclass) from ``weights`` on
+    ``data`` (``ResidentRows``), holding its lock: load, run :func:`_epochs`,
+    read the state back. Returns the weights (of the best epoch with
+    ``held_out`` rows), the Adam state and the :class:`TrainingResult`."""
     with trainer.lock:
         trainer.load(weights, opt_state)
         kept = False
         try:
-            result, kept = _epochs(trainer, data, config, rng, validation)
+            result, kept = _epochs(trainer, data, config, rng, held_out)
         finally:
             weights, opt_state = trainer.unload(kept_best=kept)
     return weights, opt_state, result
 
 
-def train_mlp(X, tags, mask, weight, weights, opt_state, config, rng, validation=None):
-    """Train the built-in encoder from ``weights`` (:class:`MLPWeights`, float32).
+def train_mlp(rows, weights, opt_state, config, rng, held_out=None):
+    """Train the built-in encoder from ``weights`` (:class:`MLPWeights`,
+    float32) on ``rows`` (:class:`TrainingRows`).
 
     ``opt_state``: the :class:`AdamState` a previous call returned (continued),
-    or None. ``validation``, if given, is held-out ``(X, tags, mask, weight)``
-    whose loss is monitored after each epoch. Returns the weights (of the best
-    epoch with ``validation``), the Adam state and the :class:`TrainingResult`.
+    or None. ``held_out``, if given, are held-out :class:`TrainingRows` whose
+    loss is monitored after each epoch. Returns the weights (of the best
+    epoch with ``held_out``), the Adam state and the :class:`TrainingResult`.
     """
-    sparse, X_tensor = _as_tensors(X)
+    sparse, X_tensor = _as_tensors(rows.X)
     trainer = _mlp_trainer(len(weights.coefs), config.activation, config.metric, sparse,
                            _sampled(config, len(weights.class_embeddings)))
-    data = _data(X, tags, mask, weight, X_tensor)
-    if validation is not None:
-        validation = _data(*validation, _as_tensors(validation[0])[1])
-    return train_loaded(trainer, data, weights, opt_state, config, rng, validation)
+    data = resident(rows, X_tensor)
+    if held_out is not None:
+        held_out = resident(held_out, _as_tensors(held_out.X)[1])
+    return train_loaded(trainer, data, weights, opt_state, config, rng, held_out)

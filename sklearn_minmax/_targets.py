@@ -9,6 +9,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _check_sample_weight, column_or_1d
 
+from ._training_types import TrainingRows
+
 _INDICATOR_HINT = ("pass several labels per sample as a 2-D 0/1 indicator matrix, for "
                    "instance from sklearn.preprocessing.MultiLabelBinarizer")
 
@@ -88,13 +90,13 @@ def encode_tags(y, classes):
 
 def tag_weights(tags, classes, class_weight):
     """Weight of each (sample, tag) pull term: ``class_weight``, 0 for padding."""
-    mask = (tags >= 0).astype(np.float64)
+    present = (tags >= 0).astype(np.float64)
     if class_weight is None:
-        return mask
+        return present
     n_classes = len(classes)
     if class_weight == "balanced":
         counts = np.bincount(tags[tags >= 0], minlength=n_classes)
-        per_class = mask.sum() / (n_classes * np.maximum(counts, 1))
+        per_class = present.sum() / (n_classes * np.maximum(counts, 1))
     else:
         per_class = np.ones(n_classes)
         for label, w in class_weight.items():
@@ -105,7 +107,7 @@ def tag_weights(tags, classes, class_weight):
                     f"classes_ {classes.tolist()}."
                 )
             per_class[where] = w
-    return mask * per_class[np.maximum(tags, 0)]
+    return present * per_class[np.maximum(tags, 0)]
 
 
 def training_rows(X, tags, sample_weight):
@@ -122,15 +124,15 @@ def training_rows(X, tags, sample_weight):
 
 def weighted_rows(X, tags, sample_weight, classes, class_weight, check_classes=True,
                   declared=False):
-    """Merged training rows with a positive weight: ``X, tags, tag weights,
-    row weights``. ``check_classes``: require tags of two classes or more, or
+    """Merged training rows with a positive weight, as
+    :class:`TrainingRows`. ``check_classes``: require tags of two classes or more, or
     only two ``classes`` when they are ``declared`` (``partial_fit`` with
     ``classes=``, whose first batch may hold samples of one class)."""
     sample_weight = _check_sample_weight(
         sample_weight, X, dtype=np.float64, ensure_non_negative=True
     )
     sample_weight[(tags < 0).all(axis=1)] = 0.0  # rows without any tag
-    rows, weight = training_rows(X, tags, sample_weight)
+    rows, row_weights = training_rows(X, tags, sample_weight)
     present = np.unique(tags[rows][tags[rows] >= 0])
     if check_classes and declared and len(classes) < 2:
         raise ValueError(f"classes should hold at least 2 labels; got {len(classes)}.")
@@ -142,7 +144,7 @@ def weighted_rows(X, tags, sample_weight, classes, class_weight, check_classes=T
     if len(rows) == 0:
         raise ValueError("Every sample has zero weight: nothing to fit.")
     X, tags = X[rows], tags[rows]
-    return X, tags, tag_weights(tags, classes, class_weight), weight
+    return TrainingRows(X, tags, tag_weights(tags, classes, class_weight), row_weights)
 
 
 def validation_split(tags, fraction, rng):

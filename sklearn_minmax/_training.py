@@ -26,12 +26,13 @@ Two trainers share that epoch (:class:`_Trainer`):
 import functools
 import sys
 import time
+from typing import NamedTuple
 
 import numpy as np
 
 from ._backend import tf
-from ._config import NonFiniteLossError, TrainingResult
 from ._loss_ops import minmax_loss
+from ._training_types import NonFiniteLossError, TrainingResult, TrainingRows
 
 # An epoch whose loss exceeds this many times the initial one (or 1) diverged:
 # the min-max loss starts near 1 and a stable fit only lowers it.
@@ -42,27 +43,47 @@ _INITIAL_ROWS = 4096
 # A run of epochs ends once its epochs' orders hold this many rows: the
 # run's orders are all resident at once.
 _CHUNK_ROWS = 2**22
-# The scalars the compiled epoch reads, packed by :func:`pack`.
+# The scalars the compiled epoch reads, packed by :func:`pack_minmax_hyper`.
 _HYPER = ("learning_rate", "beta_1", "beta_2", "epsilon", "alpha", "push_weight",
           "max_norm", "n_negatives", "mean_weight")
 
 
-def packed(values, names):
+def pack_scalars(values, names):
     """``values[name]`` for each of ``names`` as one float32 vector (one
-    tensor is cheaper to pass than one per name); :func:`unpack` reads it."""
+    tensor is cheaper to pass than one per name); :func:`unpack_scalars`
+    reads it."""
     return tf.constant([float(values[name]) for name in names], tf.float32)
 
 
-def pack(config, mean_weight):
-    """The hyper-parameters of ``config`` the compiled epoch reads, packed."""
+def pack_minmax_hyper(config, mean_weight):
+    """The hyper-parameters of ``config`` the compiled epoch of the min-max
+    loss reads, packed (:data:`_HYPER`)."""
     values = {name: getattr(config, name, None) for name in _HYPER}
     values.update(n_negatives=config.n_negatives or 0, mean_weight=mean_weight)
-    return packed(values, _HYPER)
+    return pack_scalars(values, _HYPER)
 
 
-def unpack(hyper, names):
-    """The vector of :func:`pack`, inside the graph, as ``{name: scalar}``."""
+def unpack_scalars(hyper, names):
+    """The vector of :func:`pack_scalars`, inside the graph, as ``{name: scalar}``."""
     return dict(zip(names, tf.unstack(hyper, num=len(names))))
+
+
+class ResidentRows(NamedTuple):
+    """Training rows as the compiled epochs read them: ``tensors``, a
+    :class:`TrainingRows` of tensors, and ``mean_weight``, the mean row
+    weight (the loss weighs rows by their weight over it)."""
+
+    tensors: TrainingRows
+    mean_weight: float
+
+
+def resident(rows, X_tensor):
+    """The :class:`ResidentRows` of :class:`TrainingRows` ``rows``, whose
+    features are already the tensor(s) ``X_tensor``."""
+    tensors = TrainingRows(X_tensor, tf.constant(rows.tags, tf.int32),
+                           tf.constant(rows.tag_weights, tf.float32),
+                           tf.constant(rows.row_weights, tf.float32))
+    return ResidentRows(tensors, float(np.mean(rows.row_weights)))
 
 
 class _Trainer:
@@ -89,9 +110,9 @@ class _Trainer:
     def _gather(self, X, idx):
         return tf.gather(X, idx)
 
-    def pack(self, config, mean_weight):
-        """The scalars of ``config`` the compiled epoch reads (:data:`HYPER`)."""
-        return pack(config, mean_weight)
+    def hyper_of(self, config, mean_weight):
+        """The scalars of ``config`` the compiled epoch reads (:data:`HYPER`), packed."""
+        return pack_minmax_hyper(config, mean_weight)
 
     def _compile(self, fn, signature=None):
         """``fn`` as one compiled function. With a ``signature`` it is traced
@@ -108,54 +129,58 @@ class _Trainer:
         """The rows of an epoch, in order: a permutation of the ``n`` rows."""
         return rng.permutation(n).astype(np.int32)
 
-    def _batch(self, X, idx, tags, mask, weight, seed, hyper, training):
-        """The loss of the batch of rows ``idx``. ``X``, ``tags``, ``mask`` and
-        ``weight`` are whole, so that a loss may read rows beyond the batch
-        (the clustering loss reads each row's neighbours)."""
-        return self._batch_loss(self._gather(X, idx), tf.gather(tags, idx),
-                                tf.gather(mask, idx), tf.gather(weight, idx), seed, hyper,
-                                training)
+    def _batch(self, rows, idx, seed, hyper, training):
+        """The loss of the batch of rows ``idx``. ``rows`` (a
+        :class:`TrainingRows` of tensors) are whole, so that a loss may read
+        rows beyond the batch (the clustering loss reads each row's
+        neighbours)."""
+        return self._batch_loss(self._gather(rows.X, idx), tf.gather(rows.tags, idx),
+                                tf.gather(rows.tag_weights, idx),
+                                tf.gather(rows.row_weights, idx), seed, hyper, training)
 
-    def _batch_loss(self, xb, tags, mask, w, seed, hyper, training):
+    def _batch_loss(self, xb, tags, tag_weights, row_weights, seed, hyper, training):
         z = self._embed(xb, training)
         return minmax_loss(
-            z, tags, self.table, metric=self.metric, tag_mask=mask,
-            sample_weight=w / hyper["mean_weight"], push_weight=hyper["push_weight"],
+            z, tags, self.table, metric=self.metric, tag_mask=tag_weights,
+            sample_weight=row_weights / hyper["mean_weight"],
+            push_weight=hyper["push_weight"],
             max_norm=hyper["max_norm"],
             n_negatives=tf.cast(hyper["n_negatives"], tf.int32) if self.sampled else None,
             seed=seed,
         )
 
-    def _train_epoch(self, X, tags, mask, weight, perm, batch_size, seed, hyper):
+    def _train_epoch(self, rows, perm, batch_size, seed, hyper):
         """An epoch of updates: the mean training loss."""
-        return self._run_epoch(X, tags, mask, weight, perm, batch_size, seed, hyper, True)
+        return self._run_epoch(rows, perm, batch_size, seed, hyper, True)
 
-    def _evaluate(self, X, tags, mask, weight, perm, batch_size, seed, hyper):
+    def _evaluate(self, rows, perm, batch_size, seed, hyper):
         """The mean loss over the rows ``perm``, without updates."""
-        return self._run_epoch(X, tags, mask, weight, perm, batch_size, seed, hyper, False)
+        return self._run_epoch(rows, perm, batch_size, seed, hyper, False)
 
-    def _train_epoch_validated(self, X, tags, mask, weight, perm, batch_size, seed,
-                               hyper, vX, vtags, vmask, vweight, vhyper, best):
+    def _train_epoch_validated(self, rows, perm, batch_size, seed, hyper, held_out, best):
         """An epoch of updates, then the mean loss on the held-out rows
-        ``vX...``; when minus that loss beats ``best``, the weights are kept
-        (:meth:`_keep_best`). Returns both losses."""
-        loss = self._train_epoch(X, tags, mask, weight, perm, batch_size, seed, hyper)
+        (``held_out``: their tensors and packed hyper-parameters); when minus
+        that loss beats ``best``, the weights are kept (:meth:`_keep_best`).
+        Returns both losses."""
+        loss = self._train_epoch(rows, perm, batch_size, seed, hyper)
+        held_rows, held_hyper = held_out
         with tf.control_dependencies([loss]):
-            vloss = self._evaluate(vX, vtags, vmask, vweight, tf.range(tf.shape(vtags)[0]),
-                                   batch_size, tf.zeros([2], tf.int32), vhyper)
+            vloss = self._evaluate(held_rows, tf.range(tf.shape(held_rows.tags)[0]),
+                                   batch_size, tf.zeros([2], tf.int32), held_hyper)
         kept = tf.cond(-vloss > best, self._keep_best, lambda: tf.constant(False))
         with tf.control_dependencies([kept]):
             return tf.identity(loss), tf.identity(vloss)
 
-    def _train_epochs(self, X, tags, mask, weight, perms, batch_size, seeds, hyper,
-                      control, *held_out):
+    def _train_epochs(self, rows, perms, batch_size, seeds, hyper, control,
+                      held_out=None):
         """Epochs of updates, one per row of ``perms`` and ``seeds``, until
         the monitored value stalls, in one call: :func:`_epochs`' stopping
         rule run in the graph, so that a run of epochs costs one call.
 
         The monitored value is minus the held-out loss with ``held_out``
-        (``vX, vtags, vmask, vweight, vhyper``; the best weights are kept as
-        by :meth:`_train_epoch_validated`), else minus the training loss.
+        (the held-out rows' tensors and packed hyper-parameters; the best
+        weights are kept as by :meth:`_train_epoch_validated`), else minus
+        the training loss.
         ``control`` holds, in float64 as :func:`_epochs` computes them, the
         best value so far, ``tol``, ``n_iter_no_change`` and the loss above
         which training diverged. The run stops after the epoch whose loss is
@@ -169,14 +194,13 @@ class _Trainer:
         n_epochs = tf.shape(perms)[0]
 
         def body(e, best, stalled, done, losses, scores):
-            if held_out:
+            if held_out is not None:
                 loss, vloss = self._train_epoch_validated(
-                    X, tags, mask, weight, perms[e], batch_size, seeds[e], hyper,
-                    *held_out, tf.cast(best, tf.float32))
+                    rows, perms[e], batch_size, seeds[e], hyper, held_out,
+                    tf.cast(best, tf.float32))
                 monitored = -tf.cast(vloss, tf.float64)
             else:
-                loss = self._train_epoch(X, tags, mask, weight, perms[e], batch_size,
-                                         seeds[e], hyper)
+                loss = self._train_epoch(rows, perms[e], batch_size, seeds[e], hyper)
                 monitored = -tf.cast(loss, tf.float64)
             wide = tf.cast(loss, tf.float64)
             failed = tf.logical_or(tf.logical_not(tf.math.is_finite(wide)), wide > limit)
@@ -194,24 +218,23 @@ class _Trainer:
             parallel_iterations=1)
         return losses.stack()[:n], scores.stack()[:n]
 
-    def _run_epoch(self, X, tags, mask, weight, perm, batch_size, seed, hyper, update):
+    def _run_epoch(self, rows, perm, batch_size, seed, hyper, update):
         """One pass over the batches of ``perm``: the mean loss (with the
         encoder's penalty), with updates when ``update``."""
-        hyper = unpack(hyper, self.HYPER)
+        hyper = unpack_scalars(hyper, self.HYPER)
         n = tf.shape(perm)[0]
         n_batches = (n + batch_size - 1) // batch_size
-        X = self._rows(X)
+        rows = rows._replace(X=self._x_rows(rows.X))
 
         def body(i, total):
             idx = perm[i * batch_size:tf.minimum((i + 1) * batch_size, n)]
             nb = tf.cast(tf.shape(idx)[0], tf.float32)
             if update and self.closed_form:
                 return i + 1, total + self._closed_form_step(
-                    X, idx, tags, mask, weight, tf.stack([seed[0], seed[1] + i]), hyper,
-                    nb) * nb
+                    rows, idx, tf.stack([seed[0], seed[1] + i]), hyper, nb) * nb
             with tf.GradientTape() as tape:
-                loss = self._batch(X, idx, tags, mask, weight,
-                                   tf.stack([seed[0], seed[1] + i]), hyper, update)
+                loss = self._batch(rows, idx, tf.stack([seed[0], seed[1] + i]), hyper,
+                                   update)
                 objective = loss + self._penalty(hyper, nb)
             if update:
                 self._step(tape, loss, objective, hyper, nb)
@@ -226,7 +249,8 @@ class _Trainer:
         """Operations to run before an epoch of updates (none here)."""
         return []
 
-    def _rows(self, X):
+    def _x_rows(self, X):
+        """The features as rows a batch gathers from."""
         return X
 
     # The compiled entry points, each traced when first used.
@@ -239,11 +263,11 @@ class _Trainer:
     def _epochs_signature(self, validated):
         if self.signature is None:
             return None
-        x, tags, mask, weight, _, batch, _, hyper = self.signature
-        held_out = [x, tags, mask, weight, hyper] if validated else []
-        return [x, tags, mask, weight, tf.TensorSpec([None, None], tf.int32), batch,
-                tf.TensorSpec([None, 2], tf.int32), hyper,
-                tf.TensorSpec([5], tf.float64), *held_out]
+        rows, _, batch, _, hyper = self.signature
+        held_out = [(rows, hyper)] if validated else []
+        return [rows, tf.TensorSpec([None, None], tf.int32), batch,
+                tf.TensorSpec([None, 2], tf.int32), hyper, tf.TensorSpec([5], tf.float64),
+                *held_out]
 
     @functools.cached_property
     def train_epochs(self):
@@ -252,12 +276,6 @@ class _Trainer:
     @functools.cached_property
     def train_epochs_validated(self):
         return self._compile(self._train_epochs, self._epochs_signature(True))
-
-
-def _data(X, tags, mask, weight, X_tensor):
-    """Arguments of an epoch: the data as tensors, and its mean weight."""
-    return ((X_tensor, tf.constant(tags, tf.int32), tf.constant(mask, tf.float32),
-             tf.constant(weight, tf.float32)), float(np.mean(weight)))
 
 
 def _sampled(config, n_classes):
@@ -270,12 +288,13 @@ def _stop_message(validation, config):
             f"{config.n_iter_no_change} consecutive epochs.")
 
 
-def _epochs(trainer, data, config, rng, validation):
+def _epochs(trainer, data, config, rng, held_out):
     """Run epochs until the monitored value stalls for ``n_iter_no_change``.
 
-    The monitored value is minus the loss on the ``validation`` data when
-    given (evaluated in the same compiled call as the epoch, which keeps the
-    weights of the best epoch in the trainer), else minus the training loss.
+    ``data`` and ``held_out`` are :class:`ResidentRows`. The monitored value
+    is minus the loss on the ``held_out`` rows when given (evaluated in the
+    same compiled call as the epoch, which keeps the weights of the best
+    epoch in the trainer), else minus the training loss.
     Epochs run in runs of up to ``trainer.epochs_per_call`` per compiled call
     (:meth:`_Trainer._train_epochs`, which stops where this loop would), one
     per call with ``verbose`` so that each epoch prints as it ends; the
@@ -284,18 +303,19 @@ def _epochs(trainer, data, config, rng, validation):
     after training do not depend on the runs' length.
     Returns the :class:`TrainingResult` and whether best weights were kept.
     """
-    batch = tf.constant(min(config.batch_size, len(data[0][1])), tf.int32)
-    zero_seed = tf.zeros([2], tf.int32)
-    n, hyper = int(data[0][1].shape[0]), trainer.pack(config, data[1])
+    rows = data.tensors
+    n = int(rows.tags.shape[0])
+    batch = tf.constant(min(config.batch_size, n), tf.int32)
+    hyper = trainer.hyper_of(config, data.mean_weight)
     # the scale of a sound loss, on a fixed sample of the rows
-    initial = float(trainer.evaluate(*data[0], tf.range(min(n, _INITIAL_ROWS)), batch,
-                                     zero_seed, hyper))
+    initial = float(trainer.evaluate(rows, tf.range(min(n, _INITIAL_ROWS)), batch,
+                                     tf.zeros([2], tf.int32), hyper))
     if not np.isfinite(initial):
         raise NonFiniteLossError(0, config.learning_rate)
-    if validation is not None:
-        held_out = (*validation[0], trainer.pack(config, validation[1]))
-    train = trainer.train_epochs if validation is None else trainer.train_epochs_validated
-    held_out = () if validation is None else held_out
+    validated = held_out is not None
+    train = trainer.train_epochs_validated if validated else trainer.train_epochs
+    held_out = ((held_out.tensors, trainer.hyper_of(config, held_out.mean_weight))
+                if validated else None)
     limit = _DIVERGED * max(initial, 1.0)
     result, best, no_improve, epoch = TrainingResult(), -np.inf, 0, 0
     while epoch < config.max_iter and not result.stop_reason:
@@ -312,9 +332,9 @@ def _epochs(trainer, data, config, rng, validation):
                 break
         control = tf.constant([best, config.tol, config.n_iter_no_change, limit,
                                no_improve], tf.float64)
-        losses, scores = train(*data[0], tf.constant(np.stack(perms)), batch,
+        losses, scores = train(rows, tf.constant(np.stack(perms)), batch,
                                tf.constant(np.stack(seeds), tf.int32), hyper, control,
-                               *held_out)
+                               held_out)
         losses, scores = losses.numpy().tolist(), scores.numpy().tolist()
         rng.set_state(states[len(losses) - 1])
         for loss, monitored in zip(losses, scores):
@@ -325,7 +345,7 @@ def _epochs(trainer, data, config, rng, validation):
                 raise NonFiniteLossError(epoch, config.learning_rate, initial, loss)
             result.loss_curve.append(loss)
             message = f"Epoch {epoch}, loss = {loss:.6f}"
-            if validation is not None:
+            if validated:
                 result.validation_scores.append(monitored)
                 message += f", validation score = {monitored:.6f}"
             if config.verbose:
@@ -336,9 +356,9 @@ def _epochs(trainer, data, config, rng, validation):
                 result.best_epoch = epoch
             best = max(best, monitored)
             if no_improve >= config.n_iter_no_change:
-                result.stop_reason = _stop_message(validation is not None, config)
+                result.stop_reason = _stop_message(validated, config)
                 break
     if config.verbose:
         why = result.stop_reason or f"Reached max_iter={config.max_iter} epochs."
         print(f"{why} Stopping; best epoch: {result.best_epoch}.", file=sys.stderr)
-    return result, validation is not None and result.best_epoch > 0
+    return result, validated and result.best_epoch > 0

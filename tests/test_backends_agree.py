@@ -133,8 +133,8 @@ def test_closed_form_gradients_match_automatic_ones(activation, n_tags, n_classe
 def test_sampled_steps_keep_the_gram_matrix_of_the_table():
     """With sampled negatives, the push reads a running ``V^T V`` of the
     unit class vectors; after an epoch of lazy updates it is the table's."""
-    from sklearn_minmax._config import MLPWeights
     from sklearn_minmax._loss_ops import unit_gram
+    from sklearn_minmax._training_types import MLPWeights, TrainingRows
 
     rng = np.random.RandomState(0)
     X, y = rng.standard_normal((300, 4)).astype(np.float32), rng.randint(0, 40, 300)
@@ -145,7 +145,8 @@ def test_sampled_steps_keep_the_gram_matrix_of_the_table():
     config = dataclasses.replace(clf._training_config(True, len(X)), batch_size=32)
     trainer = _mlp_training._MLPTrainer(len(weights.coefs), "relu", "cosine", False, True)
     tags = np.searchsorted(clf.classes_, y)[:, None].astype(np.int32)
-    data = _training._data(X, tags, np.ones(tags.shape), np.ones(len(X)), tf.constant(X))
+    data = _training.resident(TrainingRows(X, tags, np.ones(tags.shape), np.ones(len(X))),
+                              tf.constant(X))
     trainer.load(weights, None)
     _training._epochs(trainer, data, config, np.random.RandomState(0), None)
     np.testing.assert_allclose(trainer.gram.numpy(), unit_gram(trainer.table).numpy(),
@@ -173,7 +174,7 @@ def test_closed_form_epoch_updates_as_the_automatic_one(data):
     the weights as the automatic gradient's epoch does. (With sampled
     negatives the closed-form step pushes the touched classes from all
     others, not from the sampled ones: see the test above.)"""
-    from sklearn_minmax._config import MLPWeights
+    from sklearn_minmax._training_types import MLPWeights, TrainingRows
 
     X, y = data()
     with warnings.catch_warnings():
@@ -191,7 +192,8 @@ def test_closed_form_epoch_updates_as_the_automatic_one(data):
                                             False)
         trainer.closed_form = closed_form
         tags = np.searchsorted(clf.classes_, y)[:, None].astype(np.int32)
-        data = _training._data(X, tags, np.ones(tags.shape), np.ones(len(y)), X_tensor)
+        data = _training.resident(
+            TrainingRows(X, tags, np.ones(tags.shape), np.ones(len(y))), X_tensor)
         out.append(_mlp_training.train_loaded(trainer, data, weights, None, config,
                                               np.random.RandomState(0))[0])
     for closed, automatic in zip(*[[*w.coefs, *w.intercepts, w.class_embeddings]

@@ -1,6 +1,7 @@
 """What travels between the scikit-learn layer and the training backend:
-the hyper-parameters, the weights, the optimizer state, what training
-produced, and its errors. Plain numpy and dataclasses (no TensorFlow)."""
+the training rows, the hyper-parameters, the weights, the optimizer state,
+what training produced, and its errors. Plain numpy, named tuples and
+dataclasses (no TensorFlow)."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
@@ -26,13 +27,35 @@ def hidden_layers(hidden_layer_sizes, n_classes):
     return hidden_layer_sizes
 
 
+class TrainingRows(NamedTuple):
+    """Rows to train on, aligned.
+
+    ``X``: the rows' features. ``tags`` (n_rows, k): the classes each row is
+    tagged with, padded with -1. ``tag_weights`` (n_rows, k): the weight of
+    each row's pull toward each of its tags (``class_weight``; 0 for
+    padding). ``row_weights`` (n_rows,): the rows' sample weights, summed
+    over merged duplicates. The same fields hold the tensors the compiled
+    epochs read (the clustering trainers put each row's neighbours, or its
+    cluster's subclusters, in ``tags``).
+    """
+
+    X: object
+    tags: object
+    tag_weights: object
+    row_weights: object
+
+    def take(self, rows):
+        """The rows ``rows`` (indices) of every field."""
+        return TrainingRows(*(field[rows] for field in self))
+
+
 @dataclass(frozen=True)
 class TrainingConfig:
     """Hyper-parameters of one call of the training backend.
 
     Built once per ``fit`` from the estimator's parameters
     (:meth:`of_classifier`), and packed into tensors in
-    one place, by field name (``_training.pack``).
+    one place, by field name (``_training.pack_minmax_hyper``).
     """
 
     metric: str
@@ -70,7 +93,7 @@ class TrainingConfig:
 class ClusteringConfig:
     """Hyper-parameters of one training run of :class:`MinMaxClustering`'s
     encoder (built by ``MinMaxClustering._training_config``; packed into
-    tensors by ``_cluster_training.pack``)."""
+    tensors by ``_cluster_training.pack_clustering_hyper``)."""
 
     n_far: int
     push_weight: float

@@ -5,8 +5,8 @@
 import numpy as np
 
 from ._activations import ACTIVATIONS
-from ._config import MLPWeights
 from ._metric_registry import METRICS
+from ._training_types import MLPWeights
 
 
 def init_layers(sizes, activation, rng):
