@@ -4,6 +4,7 @@ backend, the embedding, ``to_keras`` and pickling."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import contextlib
 import numbers
 import os
 import sys
@@ -80,11 +81,22 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
     ``activation`` and ``metric``.
     """
 
+    @contextlib.contextmanager
+    def _restored_on_error(self):
+        """Where the block raises (an error or an interrupt), leave the
+        estimator as it was before it."""
+        state = dict(self.__dict__)
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
     def _fit(self, X, y, sample_weight, incremental, classes=None):
         first_call = not ((incremental or self.warm_start)
                           and hasattr(self, "class_embeddings_"))
-        state = dict(self.__dict__)
-        try:
+        with self._restored_on_error():
             numeric = self._numeric_input(X)
             if numeric:
                 _check_numeric_frame(X)
@@ -95,11 +107,6 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
                 X = _check_range(X).astype(np.float32)
             return self._fit_validated(X, y, sample_weight, incremental, classes,
                                        first_call)
-        except BaseException:
-            # an error or an interrupt leaves the estimator as it was before
-            self.__dict__.clear()
-            self.__dict__.update(state)
-            raise
 
     def _record(self, result, validated, first_call, incremental):
         """The history attributes, as in ``MLPClassifier``: the curves

@@ -252,17 +252,11 @@ class MinMaxClustering(ClusterMixin, BaseMinMax):
         self : object
             Fitted estimator.
         """
-        state = dict(self.__dict__)
-        try:
+        with self._restored_on_error():
             _check_numeric_frame(X)
             X = validate_data(self, X, accept_sparse=["csr", "csc"],
                               dtype=[np.float64, np.float32])
             return self._fit_validated(_check_range(X).astype(np.float32))
-        except BaseException:
-            # an error or an interrupt leaves the estimator as it was before
-            self.__dict__.clear()
-            self.__dict__.update(state)
-            raise
 
     def _check_sizes(self, n_samples):
         if n_samples < 2:

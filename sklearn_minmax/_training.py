@@ -288,6 +288,30 @@ def _stop_message(validation, config):
             f"{config.n_iter_no_change} consecutive epochs.")
 
 
+def _initial_loss(trainer, rows, n, batch, hyper, config):
+    """The loss of the starting weights on a fixed sample of the rows: the
+    scale of a sound loss (a ``NonFiniteLossError`` where it is not finite)."""
+    initial = float(trainer.evaluate(rows, tf.range(min(n, _INITIAL_ROWS)), batch,
+                                     tf.zeros([2], tf.int32), hyper))
+    if not np.isfinite(initial):
+        raise NonFiniteLossError(0, config.learning_rate)
+    return initial
+
+
+def _draw_run(trainer, n, batch_size, k, rng):
+    """The orders and seeds of a run of up to ``k`` epochs, drawn from
+    ``rng`` as epoch by epoch (fewer where their orders reach
+    ``_CHUNK_ROWS``), and the state of ``rng`` after each epoch's draws."""
+    perms, seeds, states = [], [], []
+    for _ in range(k):
+        perms.append(trainer.order(n, batch_size, rng))
+        seeds.append(rng.randint(0, 2**31 - 1, size=2))
+        states.append(rng.get_state())
+        if len(perms) * len(perms[0]) >= _CHUNK_ROWS:
+            break
+    return tf.constant(np.stack(perms)), tf.constant(np.stack(seeds), tf.int32), states
+
+
 def _epochs(trainer, data, config, rng, held_out):
     """Run epochs until the monitored value stalls for ``n_iter_no_change``.
 
@@ -307,11 +331,7 @@ def _epochs(trainer, data, config, rng, held_out):
     n = int(rows.tags.shape[0])
     batch = tf.constant(min(config.batch_size, n), tf.int32)
     hyper = trainer.hyper_of(config, data.mean_weight)
-    # the scale of a sound loss, on a fixed sample of the rows
-    initial = float(trainer.evaluate(rows, tf.range(min(n, _INITIAL_ROWS)), batch,
-                                     tf.zeros([2], tf.int32), hyper))
-    if not np.isfinite(initial):
-        raise NonFiniteLossError(0, config.learning_rate)
+    initial = _initial_loss(trainer, rows, n, batch, hyper, config)
     validated = held_out is not None
     train = trainer.train_epochs_validated if validated else trainer.train_epochs
     held_out = ((held_out.tensors, trainer.hyper_of(config, held_out.mean_weight))
@@ -320,22 +340,13 @@ def _epochs(trainer, data, config, rng, held_out):
     result, best, no_improve, epoch = TrainingResult(), -np.inf, 0, 0
     while epoch < config.max_iter and not result.stop_reason:
         start = time.perf_counter()
-        # the orders and seeds of a run of epochs, drawn as epoch by epoch;
-        # ``rng`` is set back to where the epochs that ran leave it
         k = 1 if config.verbose else min(config.max_iter - epoch, trainer.epochs_per_call)
-        perms, seeds, states = [], [], []
-        for _ in range(k):
-            perms.append(trainer.order(n, int(batch), rng))
-            seeds.append(rng.randint(0, 2**31 - 1, size=2))
-            states.append(rng.get_state())
-            if len(perms) * len(perms[0]) >= _CHUNK_ROWS:
-                break
+        perms, seeds, states = _draw_run(trainer, n, int(batch), k, rng)
         control = tf.constant([best, config.tol, config.n_iter_no_change, limit,
                                no_improve], tf.float64)
-        losses, scores = train(rows, tf.constant(np.stack(perms)), batch,
-                               tf.constant(np.stack(seeds), tf.int32), hyper, control,
-                               held_out)
+        losses, scores = train(rows, perms, batch, seeds, hyper, control, held_out)
         losses, scores = losses.numpy().tolist(), scores.numpy().tolist()
+        # ``rng`` set back to where the epochs that ran leave it
         rng.set_state(states[len(losses) - 1])
         for loss, monitored in zip(losses, scores):
             epoch += 1
