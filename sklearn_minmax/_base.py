@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _inference, _initialization, _targets
 from ._metric_registry import METRICS
-from ._training_types import AdamState, MLPWeights
+from ._training_types import AUTO_COMPONENTS, AdamState, MLPWeights
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 _SKLEARN_BASE = os.path.join("sklearn", "base.py")
@@ -135,7 +135,7 @@ class BaseMinMax(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
                 raise ValueError("hidden_layer_sizes must contain positive integers; "
                                  f"got {hidden.tolist()}.")
             n_classes = self._n_classes()
-            n_components = self.n_components or int(np.clip(n_classes, 32, 256))
+            n_components = self.n_components or int(np.clip(n_classes, 32, AUTO_COMPONENTS))
             weights = _initialization.init_mlp(rows.X.shape[1], hidden.tolist(),
                                                n_components, n_classes, config, rng)
             opt_state = None

@@ -47,8 +47,8 @@ class MinMaxClassifier(ClassifierMixin, BaseMinMax):
         numpy.
 
     n_components : int, default=None
-        Dimension of the embeddings. None uses ``n_classes`` clipped to
-        ``[32, 256]``, so that the class vectors can be orthogonal.
+        Dimension of the embeddings. None: ``n_classes`` clipped to ``[32,
+        384]`` (up to 384 classes, the class vectors can be orthogonal).
 
     hidden_layer_sizes : array-like of shape (n_layers,) or "auto", default="auto"
         Hidden layers of the feature encoder, as in ``MLPClassifier``; ``()``
